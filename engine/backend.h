@@ -1,0 +1,113 @@
+// Copyright 2026 The sluice Authors.
+//
+// Backend: the internal interface between the scheduler, which decides what
+// to send and when, and the code that asks the OS to send it.
+//
+// The scheduler opens a transfer, then pushes it: "send this header rest,
+// then up to `file_budget` file bytes from `file_offset`, then this trailer".
+// Each push ends with exactly one PushOutcome, reported by a later Wait():
+// how many bytes of each part the socket accepted, and whether the source
+// ended, the push was cancelled, or the OS failed. A backend never reads a
+// timer and never runs a user callback; a push that cannot progress (socket
+// full) simply stays pending until it can, or until Cancel().
+//
+// A transfer has at most one push pending. Close() is called only when none
+// is, before the transfer's callback runs.
+
+#ifndef SLUICE_ENGINE_BACKEND_H_
+#define SLUICE_ENGINE_BACKEND_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "sluice/backend_kind.h"
+#include "sluice/stats.h"
+#include "sluice/transfer.h"
+
+namespace sluice::internal {
+
+// Transfer ids are (generation << 32 | slot): backends index per-transfer
+// state by slot.
+inline uint32_t SlotOf(TransferId id) {
+  return static_cast<uint32_t>(id.value());
+}
+
+enum class SourceKind {
+  // A regular file (or block device): zero-copy paths can read it.
+  kRegularFile,
+  // A pipe, character device, socket, or a file whose size the kernel does
+  // not know (procfs): only read() can serve it.
+  kStream,
+};
+
+struct TransferEndpoints {
+  int socket_fd = -1;
+  int file_fd = -1;
+  SourceKind source = SourceKind::kRegularFile;
+};
+
+struct PushRequest {
+  TransferId id = TransferId();
+  // The unsent rest of the header and trailer. The memory stays valid and
+  // unchanged until the push's outcome is reported.
+  absl::string_view header;
+  uint64_t file_offset = 0;
+  // File bytes this push may send; 0 when the file part is done or the
+  // header alone fills the budget.
+  uint64_t file_budget = 0;
+  // Non-empty only when the file part ends within this push (known length),
+  // so the trailer may leave in the same segment as the last file bytes.
+  absl::string_view trailer;
+};
+
+struct PushOutcome {
+  TransferId id = TransferId();
+  // Bytes of each part the socket accepted. Exact whatever else is set.
+  uint64_t header_bytes = 0;
+  uint64_t file_bytes = 0;
+  uint64_t trailer_bytes = 0;
+  // The source returned EOF at file_offset + file_bytes.
+  bool file_ended = false;
+  // The push ended because of Backend::Cancel().
+  bool cancelled = false;
+  // The OS refused; names the fd, offset and cause.
+  absl::Status error = absl::OkStatus();
+  // The path that carried (or would carry) the file bytes: the backend's own
+  // kind, or kReadSend after a fallback.
+  BackendKind carrier = BackendKind::kAuto;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual BackendKind kind() const = 0;
+
+  // Starts tracking a transfer whose fds the engine has checked and whose
+  // socket is non-blocking.
+  virtual void Open(TransferId id, const TransferEndpoints& endpoints) = 0;
+  // Queues a push; its outcome comes from a later Wait().
+  virtual void Push(const PushRequest& request) = 0;
+  // Ends the pending push of `id` soon; its outcome has `cancelled` set (or
+  // reports what completed before the cancel took hold). No-op without one.
+  virtual void Cancel(TransferId id) = 0;
+  // Forgets a transfer that has no push pending.
+  virtual void Close(TransferId id) = 0;
+
+  // Works on the pending pushes and appends the outcomes of those that
+  // ended, waiting up to `timeout` for one to. An error means the backend's
+  // waiter itself broke.
+  [[nodiscard]] virtual absl::Status Wait(
+      absl::Duration timeout, std::vector<PushOutcome>& outcomes) = 0;
+
+  // An fd that is readable when Wait() would find work, for the engine's
+  // wake_fd(); -1 where there is none.
+  virtual int pollable_fd() const = 0;
+};
+
+}  // namespace sluice::internal
+
+#endif  // SLUICE_ENGINE_BACKEND_H_

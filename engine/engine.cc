@@ -1,0 +1,191 @@
+// Copyright 2026 The sluice Authors.
+//
+// The façade: one scheduler wired to one backend, plus what an embedder
+// needs around them (fd checks, socket modes, the wake fd).
+
+#include "sluice/engine.h"
+
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_format.h"
+#include "engine/backend.h"
+#include "engine/backend_factory.h"
+#include "engine/clock.h"
+#include "engine/errno_status.h"
+#include "engine/scheduler.h"
+#include "engine/sluice_config.h"
+#include "engine/socket_mode.h"
+#include "engine/status_macros.h"
+#include "engine/transfer_plan.h"
+#include "engine/unique_fd.h"
+
+#if SLUICE_HAVE_EPOLL
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#endif
+
+namespace sluice {
+
+using internal::Backend;
+using internal::NonBlockingScope;
+using internal::Scheduler;
+using internal::SchedulerOptions;
+using internal::TransferPlan;
+using internal::UniqueFd;
+
+struct Engine::Impl {
+  EngineStats stats;
+  internal::RealClock clock;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<Scheduler> scheduler;
+  // Sockets with a live transfer: a second transfer on one would interleave
+  // bytes, so Submit() refuses it.
+  absl::flat_hash_set<int> busy_sockets;
+
+  // wake_fd() is an epoll set holding the backend's own fd and an eventfd
+  // that says "the scheduler has work without waiting". The eventfd is
+  // written only once a host asked for wake_fd(); Run() never pays for it.
+  UniqueFd wake_epoll;
+  UniqueFd work_event;
+  bool wake_exported = false;
+  bool work_signalled = false;
+
+  absl::Status SetUpWake();
+  void SignalWork();
+  void ClearWork();
+};
+
+absl::Status Engine::Impl::SetUpWake() {
+#if SLUICE_HAVE_EPOLL
+  wake_epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
+  if (!wake_epoll.valid()) return internal::ErrnoStatus(errno, "epoll_create1", -1);
+  work_event.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!work_event.valid()) return internal::ErrnoStatus(errno, "eventfd", -1);
+  for (const int fd : {work_event.get(), backend->pollable_fd()}) {
+    if (fd < 0) continue;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    if (::epoll_ctl(wake_epoll.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+      return internal::ErrnoStatus(errno, "epoll_ctl(ADD) for wake fd", fd);
+    }
+  }
+#endif
+  return absl::OkStatus();
+}
+
+void Engine::Impl::SignalWork() {
+#if SLUICE_HAVE_EPOLL
+  if (!wake_exported || work_signalled) return;
+  const uint64_t one = 1;
+  if (::write(work_event.get(), &one, sizeof(one)) == sizeof(one)) {
+    work_signalled = true;
+  }
+#endif
+}
+
+void Engine::Impl::ClearWork() {
+#if SLUICE_HAVE_EPOLL
+  if (!work_signalled) return;
+  uint64_t count;
+  (void)!::read(work_event.get(), &count, sizeof(count));
+  work_signalled = false;
+#endif
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
+    const EngineOptions& options) {
+  if (options.quantum_bytes == 0) {
+    return absl::InvalidArgumentError("EngineOptions.quantum_bytes must be > 0");
+  }
+  if (options.max_active == 0) {
+    return absl::InvalidArgumentError("EngineOptions.max_active must be > 0");
+  }
+  auto impl = std::make_unique<Impl>();
+  SLUICE_ASSIGN_OR_RETURN(impl->backend,
+                          internal::CreateBackend(options, impl->stats));
+  SLUICE_RETURN_IF_ERROR(impl->SetUpWake());
+  impl->scheduler = std::make_unique<Scheduler>(
+      *impl->backend, impl->clock,
+      SchedulerOptions{.quantum_bytes = options.quantum_bytes,
+                       .max_active = options.max_active},
+      impl->stats);
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Engine::~Engine() {
+  impl_->scheduler->CancelAll();
+  // Readiness backends give cancelled pushes back on the next turn; a
+  // completion-based backend may need a few for the kernel to let go.
+  while (impl_->scheduler->live() > 0) {
+    if (!impl_->scheduler->Turn(absl::Milliseconds(100)).ok()) break;
+  }
+}
+
+absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
+                                          DoneCallback done) {
+  if (!done) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "transfer on socket fd %d has no done callback", spec.socket_fd));
+  }
+  SLUICE_ASSIGN_OR_RETURN(TransferPlan plan, internal::PlanTransfer(spec));
+  const int socket_fd = spec.socket_fd;
+  if (impl_->busy_sockets.contains(socket_fd)) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "socket fd %d already has a live transfer on this engine", socket_fd));
+  }
+  SLUICE_ASSIGN_OR_RETURN(NonBlockingScope non_blocking,
+                          NonBlockingScope::Enter(socket_fd));
+  Impl* impl = impl_.get();
+  DoneCallback finish = [impl, socket_fd, mode = std::move(non_blocking),
+                         done = std::move(done)](
+                            TransferId id,
+                            const TransferResult& result) mutable {
+    mode.Restore();
+    impl->busy_sockets.erase(socket_fd);
+    done(id, result);
+  };
+  SLUICE_ASSIGN_OR_RETURN(
+      TransferId id, impl_->scheduler->Submit(std::move(plan), std::move(finish)));
+  impl_->busy_sockets.insert(socket_fd);
+  impl_->SignalWork();
+  return id;
+}
+
+bool Engine::Cancel(TransferId id) {
+  const bool live = impl_->scheduler->Cancel(id);
+  if (live) impl_->SignalWork();
+  return live;
+}
+
+absl::StatusOr<size_t> Engine::Poll(absl::Duration timeout) {
+  impl_->ClearWork();
+  absl::StatusOr<size_t> ended = impl_->scheduler->Turn(timeout);
+  if (impl_->scheduler->HasReadyWork()) impl_->SignalWork();
+  return ended;
+}
+
+absl::Status Engine::Run() {
+  while (impl_->scheduler->live() > 0) {
+    SLUICE_RETURN_IF_ERROR(Poll(absl::InfiniteDuration()).status());
+  }
+  return absl::OkStatus();
+}
+
+int Engine::wake_fd() const {
+  if (!impl_->wake_epoll.valid()) return -1;
+  impl_->wake_exported = true;
+  if (impl_->scheduler->HasReadyWork()) impl_->SignalWork();
+  return impl_->wake_epoll.get();
+}
+
+size_t Engine::active() const { return impl_->scheduler->live(); }
+
+EngineStats Engine::stats() const { return impl_->stats; }
+
+BackendKind Engine::backend() const { return impl_->backend->kind(); }
+
+}  // namespace sluice

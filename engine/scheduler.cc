@@ -1,0 +1,316 @@
+// Copyright 2026 The sluice Authors.
+
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+
+namespace sluice::internal {
+namespace {
+
+bool IsDue(absl::Time when, absl::Time now) { return when <= now; }
+
+}  // namespace
+
+Scheduler::Scheduler(Backend& backend, Clock& clock,
+                     const SchedulerOptions& options, EngineStats& stats)
+    : backend_(backend), clock_(clock), options_(options), stats_(stats) {}
+
+TransferId Scheduler::IdOf(uint32_t index) const {
+  return TransferId(uint64_t{slots_[index].generation} << 32 | index);
+}
+
+Scheduler::Slot* Scheduler::Find(TransferId id) {
+  const uint32_t index = SlotOf(id);
+  if (index >= slots_.size()) return nullptr;
+  Slot& slot = slots_[index];
+  if (slot.state == State::kFree || IdOf(index) != id) return nullptr;
+  return &slot;
+}
+
+absl::StatusOr<TransferId> Scheduler::Submit(TransferPlan plan,
+                                             DoneCallback done) {
+  if (!done) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "transfer on socket fd %d has no done callback",
+        plan.endpoints.socket_fd));
+  }
+  if (plan.length_promised && plan.length.value_or(0) == 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "count must be positive for socket fd %d at offset %u",
+        plan.endpoints.socket_fd, plan.offset));
+  }
+  uint32_t index;
+  if (!free_slots_.empty()) {
+    index = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    index = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& slot = slots_[index];
+  slot.state = State::kQueued;
+  slot.file_done = plan.length == 0;
+  slot.plan = std::move(plan);
+  slot.done = std::move(done);
+  slot.carrier = backend_.kind();
+  const TransferId id = IdOf(index);
+  admission_.push_back(id);
+  ++live_;
+  ++stats_.transfers_submitted;
+  const absl::Time now = clock_.Now();
+  Admit(now);
+  if (slot.state == State::kQueued) ArmTimer(index);
+  return id;
+}
+
+bool Scheduler::Cancel(TransferId id) {
+  Slot* slot = Find(id);
+  if (slot == nullptr) return false;
+  EndSoon(SlotOf(id),
+          absl::CancelledError(absl::StrFormat(
+              "transfer on socket fd %d cancelled at offset %u",
+              slot->plan.endpoints.socket_fd,
+              slot->plan.offset + slot->bytes_sent)));
+  return true;
+}
+
+void Scheduler::CancelAll() {
+  for (uint32_t index = 0; index < slots_.size(); ++index) {
+    if (slots_[index].state != State::kFree) Cancel(IdOf(index));
+  }
+}
+
+absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
+  absl::Time now = clock_.Now();
+  FireTimers(now);
+  Admit(now);
+  PushRunnable();
+  ++stats_.turns;
+
+  absl::Duration wait = timeout;
+  if (!completions_.empty()) {
+    wait = absl::ZeroDuration();
+  } else if (!timers_.empty()) {
+    wait = std::clamp(timers_.top_when() - now, absl::ZeroDuration(), wait);
+  }
+  outcomes_.clear();
+  absl::Status waited = backend_.Wait(wait, outcomes_);
+  now = clock_.Now();
+  for (const PushOutcome& outcome : outcomes_) Apply(outcome, now);
+  FireTimers(now);
+  Admit(now);
+  const size_t ended = RunCompletions();
+  if (!waited.ok()) return waited;
+  return ended;
+}
+
+bool Scheduler::HasReadyWork() const {
+  return !runnable_.empty() || !completions_.empty() ||
+         (!admission_.empty() && active_ < options_.max_active);
+}
+
+void Scheduler::Admit(absl::Time now) {
+  while (active_ < options_.max_active && !admission_.empty()) {
+    const TransferId id = admission_.front();
+    admission_.pop_front();
+    Slot* slot = Find(id);
+    if (slot == nullptr || slot->state != State::kQueued) continue;
+    slot->state = State::kRunnable;
+    slot->last_progress = now;
+    slot->opened = true;
+    ++active_;
+    backend_.Open(id, slot->plan.endpoints);
+    runnable_.push_back(id);
+    ArmTimer(SlotOf(id));
+  }
+}
+
+uint64_t Scheduler::FileLeft(const Slot& slot) const {
+  return slot.plan.length.has_value() ? *slot.plan.length - slot.bytes_sent
+                                      : options_.quantum_bytes;
+}
+
+void Scheduler::PushRunnable() {
+  std::vector<TransferId> batch;
+  batch.swap(runnable_);
+  for (const TransferId id : batch) {
+    Slot* slot = Find(id);
+    if (slot == nullptr || slot->state != State::kRunnable) continue;
+    const TransferPlan& plan = slot->plan;
+    PushRequest request;
+    request.id = id;
+    request.header = absl::string_view(plan.header).substr(slot->header_sent);
+    request.file_offset = plan.offset + slot->bytes_sent;
+    const uint64_t file_left = slot->file_done ? 0 : FileLeft(*slot);
+    request.file_budget = std::min(file_left, options_.quantum_bytes);
+    const bool file_ends_here =
+        slot->file_done ||
+        (plan.length.has_value() && file_left <= options_.quantum_bytes);
+    if (file_ends_here) {
+      request.trailer =
+          absl::string_view(plan.trailer).substr(slot->trailer_sent);
+    }
+    slot->state = State::kPushed;
+    ++stats_.pushes;
+    backend_.Push(request);
+  }
+  // Whatever the backend did with the batch, a later Submit() may reuse the
+  // vector's capacity.
+  batch.clear();
+  if (runnable_.empty()) runnable_.swap(batch);
+}
+
+bool Scheduler::AllSent(const Slot& slot) const {
+  return slot.file_done && slot.header_sent == slot.plan.header.size() &&
+         slot.trailer_sent == slot.plan.trailer.size();
+}
+
+void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
+  Slot* slot = Find(outcome.id);
+  if (slot == nullptr || slot->state != State::kPushed) return;
+  const uint32_t index = SlotOf(outcome.id);
+  slot->state = State::kRunnable;
+
+  slot->header_sent += outcome.header_bytes;
+  slot->trailer_sent += outcome.trailer_bytes;
+  slot->bytes_sent += outcome.file_bytes;
+  stats_.file_bytes += outcome.file_bytes;
+  stats_.header_trailer_bytes += outcome.header_bytes + outcome.trailer_bytes;
+  if (outcome.header_bytes + outcome.file_bytes + outcome.trailer_bytes > 0) {
+    slot->last_progress = now;
+  }
+  if (outcome.carrier != slot->carrier &&
+      outcome.carrier != BackendKind::kAuto) {
+    if (outcome.carrier == BackendKind::kReadSend) ++stats_.fallbacks;
+    slot->carrier = outcome.carrier;
+  }
+  const TransferPlan& plan = slot->plan;
+  if (plan.length.has_value() && slot->bytes_sent == *plan.length) {
+    slot->file_done = true;
+  }
+
+  if (!outcome.error.ok()) {
+    End(index, outcome.error);
+    return;
+  }
+  if (outcome.file_ended && !slot->file_done) {
+    if (plan.length_promised) {
+      End(index, absl::OutOfRangeError(absl::StrFormat(
+                     "file fd %d ended at offset %u, %u bytes short of the "
+                     "%u promised from offset %u",
+                     plan.endpoints.file_fd, plan.offset + slot->bytes_sent,
+                     *plan.length - slot->bytes_sent, *plan.length,
+                     plan.offset)));
+      return;
+    }
+    slot->file_done = true;
+  }
+  if (AllSent(*slot)) {
+    End(index, absl::OkStatus());
+    return;
+  }
+  if (slot->ending.has_value()) {
+    End(index, *std::move(slot->ending));
+    return;
+  }
+  runnable_.push_back(outcome.id);
+}
+
+absl::Time Scheduler::Expiry(const Slot& slot) const {
+  if (slot.state == State::kQueued) return slot.plan.deadline;
+  return std::min(slot.plan.deadline,
+                  slot.last_progress + slot.plan.idle_timeout);
+}
+
+void Scheduler::ArmTimer(uint32_t index) {
+  const absl::Time when = Expiry(slots_[index]);
+  if (when == absl::InfiniteFuture()) {
+    timers_.Remove(index);
+    return;
+  }
+  // Progress only moves the expiry later, so an earlier entry stays: when it
+  // fires, FireTimers() re-arms it at the real expiry. This keeps progress
+  // (the hot path) free of heap work.
+  if (timers_.When(index) <= when) return;
+  timers_.Set(index, when);
+}
+
+void Scheduler::FireTimers(absl::Time now) {
+  while (!timers_.empty() && IsDue(timers_.top_when(), now)) {
+    const uint32_t index = timers_.top_slot();
+    timers_.Remove(index);
+    Slot& slot = slots_[index];
+    if (!IsDue(Expiry(slot), now)) {
+      ArmTimer(index);
+      continue;
+    }
+    const int fd = slot.plan.endpoints.socket_fd;
+    const uint64_t offset = slot.plan.offset + slot.bytes_sent;
+    if (IsDue(slot.plan.deadline, now)) {
+      EndSoon(index, absl::DeadlineExceededError(absl::StrFormat(
+                         "deadline passed on socket fd %d at offset %u", fd,
+                         offset)));
+    } else {
+      EndSoon(index,
+              absl::DeadlineExceededError(absl::StrFormat(
+                  "no progress for %s on socket fd %d at offset %u",
+                  absl::FormatDuration(slot.plan.idle_timeout), fd, offset)));
+    }
+  }
+}
+
+void Scheduler::EndSoon(uint32_t index, absl::Status status) {
+  Slot& slot = slots_[index];
+  if (slot.ending.has_value()) return;
+  if (slot.state == State::kPushed) {
+    timers_.Remove(index);
+    slot.ending = std::move(status);
+    backend_.Cancel(IdOf(index));
+    return;
+  }
+  End(index, std::move(status));
+}
+
+void Scheduler::End(uint32_t index, absl::Status status) {
+  Slot& slot = slots_[index];
+  const TransferId id = IdOf(index);
+  timers_.Remove(index);
+  if (slot.opened) {
+    backend_.Close(id);
+    --active_;
+  }
+  TransferResult result;
+  result.status = std::move(status);
+  result.bytes_sent = slot.bytes_sent;
+  result.header_bytes_sent = slot.header_sent;
+  result.trailer_bytes_sent = slot.trailer_sent;
+  result.next_offset = slot.plan.offset + slot.bytes_sent;
+  result.backend = slot.carrier;
+  completions_.push_back(Completion{id, std::move(slot.done), std::move(result)});
+
+  const uint32_t generation = slot.generation + 1;
+  slot = Slot();
+  // Generation 0 is skipped so that no id is ever 0 (the invalid id).
+  slot.generation = generation == 0 ? 1 : generation;
+  free_slots_.push_back(index);
+}
+
+size_t Scheduler::RunCompletions() {
+  std::vector<Completion> due;
+  due.swap(completions_);
+  for (Completion& completion : due) {
+    --live_;
+    ++stats_.transfers_completed;
+    const auto code = static_cast<size_t>(completion.result.status.code());
+    if (code < stats_.completed_by_code.size()) {
+      ++stats_.completed_by_code[code];
+    }
+    completion.done(completion.id, completion.result);
+  }
+  return due.size();
+}
+
+}  // namespace sluice::internal

@@ -1,0 +1,150 @@
+// Copyright 2026 The sluice Authors.
+//
+// Scheduler: the bookkeeping of every transfer of one engine, whatever
+// backend moves its bytes.
+//
+// It owns the transfer table (ids carry a generation, so a stale id never
+// names a reused slot), admission (at most `max_active` transfers run; the
+// rest wait in FIFO order), the run queue (every runnable transfer is pushed
+// once per turn with at most `quantum_bytes` of file data, so a huge
+// transfer cannot starve small ones), the idle and deadline timers (the
+// nearest one bounds how long a turn waits), cancellation, and the
+// header -> file -> trailer phases. It reads time only through a Clock and
+// talks to the OS only through a Backend, so it is tested on fake time
+// against a fake backend.
+
+#ifndef SLUICE_ENGINE_SCHEDULER_H_
+#define SLUICE_ENGINE_SCHEDULER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/backend.h"
+#include "engine/clock.h"
+#include "engine/timer_heap.h"
+#include "sluice/stats.h"
+#include "sluice/transfer.h"
+
+namespace sluice::internal {
+
+// A transfer as the scheduler runs it: the user's spec, checked and resolved
+// against the file (see transfer_plan.h).
+struct TransferPlan {
+  TransferEndpoints endpoints;
+  std::string header;
+  std::string trailer;
+  uint64_t offset = 0;
+  // File bytes to send; absent: until the source reports EOF.
+  std::optional<uint64_t> length;
+  // The user promised `length` (gave a count): a source that ends first makes
+  // the transfer OutOfRange rather than OK.
+  bool length_promised = false;
+  absl::Duration idle_timeout = absl::InfiniteDuration();
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+struct SchedulerOptions {
+  uint64_t quantum_bytes = 512 * 1024;
+  size_t max_active = 65536;
+};
+
+class Scheduler {
+ public:
+  // `backend`, `clock` and `stats` must outlive the scheduler.
+  Scheduler(Backend& backend, Clock& clock, const SchedulerOptions& options,
+            EngineStats& stats);
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Queues a transfer; `done` runs exactly once, from a later Turn().
+  // InvalidArgument for an empty callback or a zero promised length.
+  [[nodiscard]] absl::StatusOr<TransferId> Submit(TransferPlan plan,
+                                                  DoneCallback done);
+
+  // Ends a live transfer with Cancelled (once its pending push is back).
+  // False if `id` names no live transfer.
+  bool Cancel(TransferId id);
+  void CancelAll();
+
+  // One turn: fires due timers, admits queued transfers, pushes every
+  // runnable one, waits for outcomes up to `timeout` (never past the nearest
+  // timer, not at all if callbacks are due), applies them and runs the done
+  // callbacks of the transfers that ended. Returns how many ended.
+  [[nodiscard]] absl::StatusOr<size_t> Turn(absl::Duration timeout);
+
+  // True when the next Turn() has work without waiting for the OS.
+  bool HasReadyWork() const;
+  // Transfers whose callback has not run yet.
+  size_t live() const { return live_; }
+
+ private:
+  enum class State : uint8_t { kFree, kQueued, kRunnable, kPushed };
+
+  struct Slot {
+    uint32_t generation = 1;
+    State state = State::kFree;
+    TransferPlan plan;
+    DoneCallback done;
+    uint64_t bytes_sent = 0;
+    uint64_t header_sent = 0;
+    uint64_t trailer_sent = 0;
+    bool file_done = false;
+    bool opened = false;
+    absl::Time last_progress;
+    // Set when a cancel or timeout hits while a push is pending: the status
+    // the transfer ends with once the backend gives the push back.
+    std::optional<absl::Status> ending;
+    BackendKind carrier = BackendKind::kAuto;
+  };
+
+  struct Completion {
+    TransferId id;
+    DoneCallback done;
+    TransferResult result;
+  };
+
+  Slot* Find(TransferId id);
+  TransferId IdOf(uint32_t index) const;
+  void Admit(absl::Time now);
+  void PushRunnable();
+  void Apply(const PushOutcome& outcome, absl::Time now);
+  void FireTimers(absl::Time now);
+  // When the slot's idle timeout or deadline is due.
+  absl::Time Expiry(const Slot& slot) const;
+  void ArmTimer(uint32_t index);
+  // Ends the transfer now if no push is pending, else once it is back.
+  void EndSoon(uint32_t index, absl::Status status);
+  void End(uint32_t index, absl::Status status);
+  bool AllSent(const Slot& slot) const;
+  uint64_t FileLeft(const Slot& slot) const;
+  size_t RunCompletions();
+
+  Backend& backend_;
+  Clock& clock_;
+  const SchedulerOptions options_;
+  EngineStats& stats_;
+
+  // A deque, so a slot (and the header a pending push points into) never
+  // moves when the table grows.
+  std::deque<Slot> slots_;
+  std::vector<uint32_t> free_slots_;
+  std::deque<TransferId> admission_;
+  std::vector<TransferId> runnable_;
+  // At most one entry per live transfer, never later than its expiry.
+  TimerHeap timers_;
+  std::vector<Completion> completions_;
+  std::vector<PushOutcome> outcomes_;
+  size_t live_ = 0;
+  size_t active_ = 0;
+};
+
+}  // namespace sluice::internal
+
+#endif  // SLUICE_ENGINE_SCHEDULER_H_

@@ -1,0 +1,40 @@
+// Copyright 2026 The sluice Authors.
+
+#include "sluice/send_file.h"
+
+#include <memory>
+#include <optional>
+
+#include "sluice/engine.h"
+
+namespace sluice {
+
+TransferResult SendFile(const TransferSpec& spec, BackendKind backend) {
+  TransferResult result;
+  result.next_offset = spec.offset;
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create(EngineOptions{.backend = backend});
+  if (!engine.ok()) {
+    result.status = engine.status();
+    return result;
+  }
+  result.backend = (*engine)->backend();
+  std::optional<TransferResult> done;
+  absl::StatusOr<TransferId> id = (*engine)->Submit(
+      spec, [&done](TransferId, const TransferResult& r) { done = r; });
+  if (!id.ok()) {
+    result.status = id.status();
+    return result;
+  }
+  if (absl::Status ran = (*engine)->Run(); !ran.ok()) {
+    // The waiter broke: the destructor still completes the transfer, with
+    // its exact progress, as Cancelled.
+    engine->reset();
+    result = *done;
+    result.status = ran;
+    return result;
+  }
+  return *done;
+}
+
+}  // namespace sluice

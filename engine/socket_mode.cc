@@ -1,0 +1,37 @@
+// Copyright 2026 The sluice Authors.
+
+#include "engine/socket_mode.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "engine/errno_status.h"
+
+namespace sluice::internal {
+
+absl::StatusOr<NonBlockingScope> NonBlockingScope::Enter(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) return ErrnoStatus(errno, "fcntl(F_GETFL)", fd);
+  if (flags & O_NONBLOCK) return NonBlockingScope(fd, flags, false);
+  if (::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    return ErrnoStatus(errno, "fcntl(F_SETFL, O_NONBLOCK)", fd);
+  }
+  return NonBlockingScope(fd, flags, true);
+}
+
+NonBlockingScope::NonBlockingScope(NonBlockingScope&& other) noexcept
+    : fd_(other.fd_),
+      original_flags_(other.original_flags_),
+      was_blocking_(std::exchange(other.was_blocking_, false)) {}
+
+void NonBlockingScope::Restore() {
+  if (!was_blocking_) return;
+  was_blocking_ = false;
+  // The socket is borrowed: the host may have closed it already, so a
+  // failure here is nobody's to report.
+  ::fcntl(fd_, F_SETFL, original_flags_);
+}
+
+}  // namespace sluice::internal

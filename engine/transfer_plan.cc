@@ -1,0 +1,116 @@
+// Copyright 2026 The sluice Authors.
+
+#include "engine/transfer_plan.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <limits>
+
+#include "absl/strings/str_format.h"
+#include "engine/errno_status.h"
+
+namespace sluice::internal {
+namespace {
+
+constexpr uint64_t kMaxOffset = std::numeric_limits<int64_t>::max();
+
+absl::Status CheckSocket(int fd) {
+  int type = 0;
+  socklen_t len = sizeof(type);
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) {
+    const int err = errno;
+    if (err == ENOTSOCK) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("socket fd %d is not a socket", fd));
+    }
+    if (err == EBADF) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("socket fd %d is not an open fd", fd));
+    }
+    return ErrnoStatus(err, "getsockopt(SO_TYPE)", fd);
+  }
+  if (type != SOCK_STREAM) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "socket fd %d is a %s socket; only SOCK_STREAM can carry a transfer",
+        fd, type == SOCK_DGRAM       ? "SOCK_DGRAM"
+            : type == SOCK_SEQPACKET ? "SOCK_SEQPACKET"
+                                     : absl::StrFormat("type %d", type)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<TransferPlan> PlanTransfer(const TransferSpec& spec) {
+  if (spec.count.has_value() && *spec.count == 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "count must be positive, got 0 (socket fd %d, file fd %d, offset %u)",
+        spec.socket_fd, spec.file_fd, spec.offset));
+  }
+  if (spec.offset > kMaxOffset ||
+      spec.count.value_or(0) > kMaxOffset - spec.offset) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "offset %u + count %u on file fd %d is past the largest file offset",
+        spec.offset, spec.count.value_or(0), spec.file_fd));
+  }
+  if (spec.file_fd < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("file fd %d is not an fd", spec.file_fd));
+  }
+  if (spec.socket_fd < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("socket fd %d is not an fd", spec.socket_fd));
+  }
+  struct stat st;
+  if (::fstat(spec.file_fd, &st) != 0) {
+    const int err = errno;
+    if (err == EBADF) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("file fd %d is not an open fd", spec.file_fd));
+    }
+    return ErrnoStatus(err, "fstat", spec.file_fd);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("file fd %d is a directory", spec.file_fd));
+  }
+  const int file_flags = ::fcntl(spec.file_fd, F_GETFL);
+  if (file_flags < 0) return ErrnoStatus(errno, "fcntl(F_GETFL)", spec.file_fd);
+  if ((file_flags & O_ACCMODE) == O_WRONLY) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "file fd %d is open write-only; the source must be readable",
+        spec.file_fd));
+  }
+  if (absl::Status socket_ok = CheckSocket(spec.socket_fd); !socket_ok.ok()) {
+    return socket_ok;
+  }
+
+  TransferPlan plan;
+  plan.endpoints.socket_fd = spec.socket_fd;
+  plan.endpoints.file_fd = spec.file_fd;
+  plan.header = spec.header;
+  plan.trailer = spec.trailer;
+  plan.offset = spec.offset;
+  plan.idle_timeout = spec.idle_timeout;
+  plan.deadline = spec.deadline;
+  plan.length = spec.count;
+  plan.length_promised = spec.count.has_value();
+  if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+    plan.endpoints.source = SourceKind::kRegularFile;
+    // procfs and sysfs files report size 0 yet have content: only a nonzero
+    // size is trusted as the end.
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (!plan.length.has_value() && S_ISREG(st.st_mode) && size > 0) {
+      plan.length = size > spec.offset ? size - spec.offset : 0;
+    }
+  } else {
+    plan.endpoints.source = SourceKind::kStream;
+  }
+  return plan;
+}
+
+}  // namespace sluice::internal

@@ -1,0 +1,117 @@
+// Copyright 2026 The sluice Authors.
+//
+// engine.h: many concurrent file-to-socket transfers on one thread.
+//
+// An Engine belongs to the thread that polls it; several engines in one
+// process share nothing (shard one per core). Submit() queues a transfer;
+// Poll() moves bytes for every live transfer, fires timeouts and runs the
+// done callbacks of the transfers that ended. An engine can run standalone
+// (Run()) or inside a host event loop, woken through wake_fd():
+//
+//   absl::StatusOr<std::unique_ptr<sluice::Engine>> engine =
+//       sluice::Engine::Create({.backend = sluice::BackendKind::kAuto});
+//   if (!engine.ok()) return engine.status();
+//   epoll_event ev{.events = EPOLLIN, .data = {.fd = (*engine)->wake_fd()}};
+//   epoll_ctl(host_epoll, EPOLL_CTL_ADD, (*engine)->wake_fd(), &ev);
+//
+//   sluice::TransferSpec spec{.socket_fd = client, .file_fd = file};
+//   absl::StatusOr<sluice::TransferId> id = (*engine)->Submit(
+//       spec, [](sluice::TransferId, const sluice::TransferResult& r) {
+//         LogDone(r.status, r.bytes_sent);
+//       });
+//
+//   // In the host loop, when wake_fd() is readable (or on a timer):
+//   absl::StatusOr<size_t> done = (*engine)->Poll(absl::ZeroDuration());
+//
+// Threading: every method must be called on the engine's thread. Callbacks
+// run inside Poll()/Run() (and the destructor), never inside Submit() or
+// Cancel().
+
+#ifndef SLUICE_ENGINE_H_
+#define SLUICE_ENGINE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sluice/backend_kind.h"
+#include "sluice/stats.h"
+#include "sluice/transfer.h"
+
+namespace sluice {
+
+struct EngineOptions {
+  // Which backend moves the bytes; kAuto probes (see backend_kind.h).
+  BackendKind backend = BackendKind::kAuto;
+  // io_uring submission queue entries. Other backends ignore it.
+  uint32_t queue_depth = 1024;
+  // Most bytes one transfer may move per scheduler turn, so one 10 GiB
+  // transfer cannot starve a thousand small ones. Must be > 0.
+  uint64_t quantum_bytes = 512 * 1024;
+  // Most transfers running at once; the rest wait in FIFO order (their
+  // deadline still runs). Must be > 0.
+  size_t max_active = 65536;
+};
+
+class Engine {
+ public:
+  // Creates an engine with the requested backend. An explicitly requested
+  // backend that the kernel refuses is an error (see ProbeBackend()); kAuto
+  // falls back and says why in stats().backend_note.
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(
+      const EngineOptions& options);
+
+  // Completes every live transfer with Cancelled (running their callbacks
+  // here) and waits until the kernel holds no reference to engine memory.
+  ~Engine();
+
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Starts a transfer. On error nothing was started, no callback will run,
+  // and the fds are untouched:
+  //   InvalidArgument: count == 0, a bad fd, a socket that is not
+  //     SOCK_STREAM, an offset + count past 2^63.
+  //   FailedPrecondition: a source not open for reading, a socket that
+  //     already has a live transfer on this engine.
+  // Otherwise `done` runs exactly once, later, from Poll()/Run().
+  [[nodiscard]] absl::StatusOr<TransferId> Submit(TransferSpec spec,
+                                                  DoneCallback done);
+
+  // Ends a live transfer with Cancelled; its callback still runs once, from
+  // the next Poll(). Returns false if `id` names no live transfer.
+  bool Cancel(TransferId id);
+
+  // Moves bytes for live transfers, waiting up to `timeout` for sockets to
+  // become writable (never past the nearest transfer timeout), and runs the
+  // callbacks of transfers that ended. Returns how many ended. An error means
+  // the engine itself failed (its waiter broke), not a transfer.
+  [[nodiscard]] absl::StatusOr<size_t> Poll(absl::Duration timeout);
+
+  // Polls until no transfer is live.
+  [[nodiscard]] absl::Status Run();
+
+  // A file descriptor that is readable when Poll() has work to do. Add it to
+  // the host's epoll/poll set; the engine drains it. -1 on builds without
+  // epoll: there, poll on a timer.
+  int wake_fd() const;
+
+  // Transfers submitted whose callback has not run yet (queued included).
+  size_t active() const;
+
+  EngineStats stats() const;
+  // The backend this engine runs (never kAuto).
+  BackendKind backend() const;
+
+ private:
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_ENGINE_H_

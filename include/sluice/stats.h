@@ -1,0 +1,65 @@
+// Copyright 2026 The sluice Authors.
+//
+// stats.h: counters an engine keeps since it was created.
+//
+// Every counter only grows. Read them with Engine::stats() on the engine's
+// thread; subtract two snapshots to get the figures of an interval:
+//
+//   sluice::EngineStats before = engine->stats();
+//   ... run ...
+//   sluice::EngineStats after = engine->stats();
+//   double syscalls_per_transfer =
+//       double(after.syscalls - before.syscalls) /
+//       double(after.transfers_completed - before.transfers_completed);
+
+#ifndef SLUICE_STATS_H_
+#define SLUICE_STATS_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace sluice {
+
+struct EngineStats {
+  // Transfers accepted by Submit(), and those whose callback has run.
+  uint64_t transfers_submitted = 0;
+  uint64_t transfers_completed = 0;
+  // Completed transfers by final status code, indexed by absl::StatusCode
+  // (kOk included).
+  std::array<uint64_t, 17> completed_by_code{};
+  // Transfers that fell back to read+send because their source could not be
+  // sent zero-copy.
+  uint64_t fallbacks = 0;
+
+  // Bytes the sockets accepted: file bytes, and header plus trailer bytes.
+  uint64_t file_bytes = 0;
+  uint64_t header_trailer_bytes = 0;
+
+  // Backend pushes ("send up to N bytes of transfer T") and the scheduler
+  // turns (Poll rounds) they were batched into.
+  uint64_t pushes = 0;
+  uint64_t turns = 0;
+  // System calls the backend made (reads, writes, sendfile, epoll, submit).
+  uint64_t syscalls = 0;
+  // Times a transfer found its socket full and waited for writability.
+  uint64_t would_block = 0;
+  // io_uring only: submit calls, and the SQEs and CQEs they carried.
+  uint64_t submits = 0;
+  uint64_t sqes = 0;
+  uint64_t cqes = 0;
+
+  // Why a kAuto engine did not take a better backend ("" when it did).
+  std::string backend_note;
+
+  uint64_t completed_with(absl::StatusCode code) const {
+    const auto i = static_cast<size_t>(code);
+    return i < completed_by_code.size() ? completed_by_code[i] : 0;
+  }
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_STATS_H_

@@ -1,0 +1,114 @@
+// Copyright 2026 The sluice Authors.
+//
+// transfer.h: what one transfer is, and what it reports when it ends.
+//
+// A transfer sends the bytes [offset, offset + count) of a source fd to a
+// connected stream socket, optionally preceded by a header and followed by a
+// trailer. It borrows both fds: it never closes them and never moves the
+// file position, so one file fd may feed many transfers at once.
+//
+// Example (an HTTP response whose body is a whole file):
+//
+//   sluice::TransferSpec spec;
+//   spec.socket_fd = client_fd;          // borrowed
+//   spec.file_fd = file_fd;              // borrowed
+//   spec.header = "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n";
+//   spec.count = 1234;                   // the promised Content-Length
+//   spec.idle_timeout = absl::Seconds(30);
+//
+// Results (see DESIGN.md §1 for the full table):
+//   - OK: everything was sent (count given), or the source reached EOF.
+//   - OutOfRange: a count was given and the source ended first.
+//   - Unavailable: the peer closed or reset the connection.
+//   - DeadlineExceeded: idle_timeout passed with no progress, or deadline.
+//   - Cancelled: Engine::Cancel(), or the engine was destroyed.
+//   - InvalidArgument / FailedPrecondition: returned by Engine::Submit()
+//     itself for a spec that cannot start (no callback runs then).
+// Whatever the status, `bytes_sent` is exact and `next_offset` is where to
+// resume.
+
+#ifndef SLUICE_TRANSFER_H_
+#define SLUICE_TRANSFER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "sluice/backend_kind.h"
+
+namespace sluice {
+
+// Names one transfer of one engine. Ids carry a generation, so the id of a
+// finished transfer never names a later one that reuses its slot.
+class TransferId {
+ public:
+  constexpr TransferId() = default;
+  constexpr explicit TransferId(uint64_t value) : value_(value) {}
+
+  constexpr uint64_t value() const { return value_; }
+  // The default-constructed id names no transfer.
+  constexpr bool valid() const { return value_ != 0; }
+
+  friend constexpr bool operator==(TransferId a, TransferId b) {
+    return a.value_ == b.value_;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, TransferId id) {
+    return H::combine(std::move(h), id.value_);
+  }
+
+ private:
+  uint64_t value_ = 0;
+};
+
+struct TransferSpec {
+  // A connected SOCK_STREAM socket (TCP or unix). Borrowed. It is made
+  // non-blocking while the transfer runs; its flags are restored before the
+  // done callback runs.
+  int socket_fd = -1;
+  // A readable fd: a regular file is sent zero-copy where the backend can;
+  // pipes, character devices, sockets and /proc files fall back to read+send
+  // by themselves. Borrowed; its file position is never used or moved.
+  int file_fd = -1;
+  // First file byte to send.
+  uint64_t offset = 0;
+  // File bytes to send. Absent: until EOF (for a regular file, its size at
+  // Submit(), as CPython's socket.sendfile() does). Must not be 0.
+  std::optional<uint64_t> count = std::nullopt;
+  // Bytes sent before the file (e.g. an HTTP response head), coalesced with
+  // the first file bytes, and after it.
+  std::string header = {};
+  std::string trailer = {};
+  // The transfer fails with DeadlineExceeded when the socket accepts no byte
+  // for this long.
+  absl::Duration idle_timeout = absl::InfiniteDuration();
+  // The transfer fails with DeadlineExceeded when it is not done by then,
+  // whether it is still queued for admission or running.
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+struct TransferResult {
+  absl::Status status;
+  // File bytes the socket accepted (header and trailer not counted).
+  uint64_t bytes_sent = 0;
+  // Header and trailer bytes the socket accepted.
+  uint64_t header_bytes_sent = 0;
+  uint64_t trailer_bytes_sent = 0;
+  // offset + bytes_sent: where a retry resumes.
+  uint64_t next_offset = 0;
+  // The path that carried the file bytes: the engine's backend, or kReadSend
+  // when the source could not be sent zero-copy and the transfer fell back.
+  BackendKind backend = BackendKind::kAuto;
+};
+
+// Runs exactly once per accepted transfer, on the thread that polls the
+// engine. It may call Submit() and Cancel() on the same engine.
+using DoneCallback = absl::AnyInvocable<void(TransferId, const TransferResult&)>;
+
+}  // namespace sluice
+
+#endif  // SLUICE_TRANSFER_H_

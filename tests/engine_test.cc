@@ -1,0 +1,209 @@
+// Copyright 2026 The sluice Authors.
+//
+// The engine as an embedder drives it: many transfers at once, the wake fd
+// in a host loop, options checking, backend selection.
+
+#include "sluice/engine.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/fixtures.h"
+#include "tests/testing/status_matchers.h"
+
+namespace sluice {
+namespace {
+
+using ::sluice::testing::DrainAll;
+using ::sluice::testing::IsOk;
+using ::sluice::testing::MakeStreamPair;
+using ::sluice::testing::PatternFile;
+using ::sluice::testing::StatusIs;
+using ::sluice::testing::StreamPair;
+using ::sluice::testing::Transport;
+using ::testing::HasSubstr;
+
+class EngineBackendTest : public ::testing::TestWithParam<BackendKind> {
+ protected:
+  void SetUp() override {
+    if (absl::Status probe = ProbeBackend(GetParam()); !probe.ok()) {
+      GTEST_SKIP() << BackendKindName(GetParam())
+                   << " backend unavailable: " << probe;
+    }
+  }
+};
+
+// 2,000 transfers with odd offsets and counts, live at once on one engine,
+// over loopback TCP; each receiver's bytes are compared with its slice.
+TEST_P(EngineBackendTest, TwoThousandConcurrentTransfersAreByteExact) {
+  constexpr int kTransfers = 2000;
+  ASSERT_GE(testing::RaiseFdLimit(3 * kTransfers + 100),
+            3u * kTransfers + 100)
+      << "needs fds for 2 sockets per transfer";
+  PatternFile file(8 << 20);
+  std::mt19937_64 rng(GetParam() == BackendKind::kSendfile ? 1 : 2);
+  std::vector<StreamPair> pairs;
+  std::vector<TransferSpec> specs;
+  std::vector<int> receivers;
+  for (int i = 0; i < kTransfers; ++i) {
+    absl::StatusOr<StreamPair> pair =
+        MakeStreamPair(i % 2 == 0 ? Transport::kTcp4 : Transport::kUnix);
+    ASSERT_THAT(pair, IsOk());
+    receivers.push_back(pair->receiver.get());
+    TransferSpec spec;
+    spec.socket_fd = pair->sender.get();
+    spec.file_fd = file.fd();
+    spec.offset = rng() % file.size();
+    spec.count = 1 + rng() % std::min<uint64_t>(file.size() - spec.offset,
+                                                64 * 1024);
+    spec.header = absl::StrCat("#", i, "#");
+    specs.push_back(spec);
+    pairs.push_back(*std::move(pair));
+  }
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create({.backend = GetParam()});
+  ASSERT_THAT(engine, IsOk());
+  std::vector<TransferResult> results(kTransfers);
+  std::vector<int> calls(kTransfers, 0);
+  for (int i = 0; i < kTransfers; ++i) {
+    ASSERT_THAT((*engine)->Submit(specs[i],
+                                  [&, i](TransferId, const TransferResult& r) {
+                                    results[i] = r;
+                                    ++calls[i];
+                                    // The receiver sees EOF once we are done.
+                                    ::shutdown(pairs[i].sender.get(), SHUT_WR);
+                                  }),
+                IsOk());
+  }
+  EXPECT_EQ((*engine)->active(), static_cast<size_t>(kTransfers));
+  std::vector<std::string> received;
+  std::thread receiver(
+      [&] { received = DrainAll(receivers, absl::Seconds(120)); });
+  ASSERT_THAT((*engine)->Run(), IsOk());
+  receiver.join();
+  ASSERT_EQ(received.size(), static_cast<size_t>(kTransfers));
+  int mismatches = 0;
+  for (int i = 0; i < kTransfers; ++i) {
+    EXPECT_EQ(calls[i], 1);
+    EXPECT_THAT(results[i].status, IsOk()) << i;
+    EXPECT_EQ(results[i].bytes_sent, *specs[i].count);
+    const std::string expected =
+        specs[i].header + file.Slice(specs[i].offset, *specs[i].count);
+    if (received[i] != expected && ++mismatches < 5) {
+      ADD_FAILURE() << "transfer " << i << " received " << received[i].size()
+                    << " bytes, expected " << expected.size();
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+  const EngineStats stats = (*engine)->stats();
+  EXPECT_EQ(stats.transfers_completed, static_cast<uint64_t>(kTransfers));
+  EXPECT_EQ(stats.completed_with(absl::StatusCode::kOk),
+            static_cast<uint64_t>(kTransfers));
+}
+
+// The embedding pattern: the host waits on wake_fd() and polls the engine
+// with a zero timeout only when it is readable.
+TEST_P(EngineBackendTest, HostLoopDrivesEngineThroughWakeFd) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create({.backend = GetParam()});
+  ASSERT_THAT(engine, IsOk());
+  const int wake = (*engine)->wake_fd();
+  if (wake < 0) GTEST_SKIP() << "no wake fd on this build (no epoll)";
+  PatternFile file(4 << 20);
+  absl::StatusOr<StreamPair> pair = MakeStreamPair(Transport::kTcp4);
+  ASSERT_THAT(pair, IsOk());
+  testing::Drainer drainer(pair->receiver.get());
+  bool done = false;
+  ASSERT_THAT((*engine)->Submit(
+                  {.socket_fd = pair->sender.get(), .file_fd = file.fd()},
+                  [&](TransferId, const TransferResult& r) {
+                    EXPECT_THAT(r.status, IsOk());
+                    done = true;
+                  }),
+              IsOk());
+  int wakeups = 0;
+  for (int i = 0; i < 100000 && !done; ++i) {
+    pollfd p{wake, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 5000), 1) << "engine had work but wake fd slept";
+    ++wakeups;
+    ASSERT_THAT((*engine)->Poll(absl::ZeroDuration()), IsOk());
+  }
+  EXPECT_TRUE(done);
+  pair->sender.reset();
+  EXPECT_TRUE(drainer.Join() == file.Slice(0, 4 << 20));
+  // Idle engine: the wake fd stays quiet.
+  pollfd p{wake, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EngineBackendTest,
+                         ::testing::Values(BackendKind::kIoUring,
+                                           BackendKind::kSendfile,
+                                           BackendKind::kReadSend),
+                         [](const ::testing::TestParamInfo<BackendKind>& info) {
+                           return std::string(BackendKindName(info.param));
+                         });
+
+TEST(EngineTest, RejectsBadOptions) {
+  EXPECT_THAT(Engine::Create({.quantum_bytes = 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("quantum_bytes")));
+  EXPECT_THAT(Engine::Create({.max_active = 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("max_active")));
+}
+
+TEST(EngineTest, AutoPicksTheBestAvailableBackend) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create({});
+  ASSERT_THAT(engine, IsOk());
+  const std::vector<BackendKind> available = AvailableBackends();
+  ASSERT_FALSE(available.empty());
+  EXPECT_EQ((*engine)->backend(), available.front());
+  if (available.front() != BackendKind::kIoUring) {
+    EXPECT_THAT((*engine)->stats().backend_note, HasSubstr("iouring"));
+  }
+}
+
+TEST(EngineTest, EmptyCallbackIsRefused) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create({});
+  ASSERT_THAT(engine, IsOk());
+  PatternFile file(10);
+  absl::StatusOr<StreamPair> pair = MakeStreamPair(Transport::kUnix);
+  ASSERT_THAT(pair, IsOk());
+  EXPECT_THAT((*engine)->Submit({.socket_fd = pair->sender.get(),
+                                 .file_fd = file.fd()},
+                                DoneCallback()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ((*engine)->active(), 0u);
+}
+
+TEST(BackendKindTest, NamesRoundTrip) {
+  for (BackendKind kind : {BackendKind::kAuto, BackendKind::kIoUring,
+                           BackendKind::kSendfile, BackendKind::kReadSend}) {
+    absl::StatusOr<BackendKind> parsed = ParseBackendKind(BackendKindName(kind));
+    ASSERT_THAT(parsed, IsOk());
+    EXPECT_EQ(*parsed, kind);
+  }
+  EXPECT_EQ(*ParseBackendKind("IO_URING"), BackendKind::kIoUring);
+  EXPECT_THAT(ParseBackendKind("splice"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("auto, iouring, sendfile, readsend")));
+}
+
+TEST(BackendKindTest, ReadSendIsAlwaysAvailable) {
+  EXPECT_THAT(ProbeBackend(BackendKind::kReadSend), IsOk());
+  EXPECT_THAT(ProbeBackend(BackendKind::kAuto), IsOk());
+  const std::vector<BackendKind> available = AvailableBackends();
+  EXPECT_EQ(available.back(), BackendKind::kReadSend);
+}
+
+}  // namespace
+}  // namespace sluice

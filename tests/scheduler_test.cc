@@ -1,0 +1,398 @@
+// Copyright 2026 The sluice Authors.
+//
+// The scheduler on fake time against a fake backend: no syscalls, no sleeps.
+
+#include "engine/scheduler.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/fake_backend.h"
+#include "tests/testing/status_matchers.h"
+
+namespace sluice::internal {
+namespace {
+
+using ::sluice::testing::FakeBackend;
+using ::sluice::testing::FakeClock;
+using ::sluice::testing::IsOk;
+using ::sluice::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TransferPlan Plan(std::optional<uint64_t> length, bool promised = true) {
+  TransferPlan plan;
+  plan.endpoints.socket_fd = 7;
+  plan.endpoints.file_fd = 8;
+  plan.length = length;
+  plan.length_promised = promised && length.has_value();
+  return plan;
+}
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  SchedulerTest() : backend_(clock_) {}
+
+  Scheduler& Make(SchedulerOptions options = {}) {
+    scheduler_.emplace(backend_, clock_, options, stats_);
+    return *scheduler_;
+  }
+
+  // Submits a transfer that records its result into results_[id].
+  TransferId Submit(TransferPlan plan) {
+    absl::StatusOr<TransferId> id = scheduler_->Submit(
+        std::move(plan), [this](TransferId id, const TransferResult& result) {
+          done_order_.push_back(id);
+          results_.push_back(result);
+          ++calls_[id.value()];
+        });
+    EXPECT_THAT(id, IsOk());
+    return id.ok() ? *id : TransferId();
+  }
+
+  const TransferResult* ResultOf(TransferId id) const {
+    for (size_t i = 0; i < done_order_.size(); ++i) {
+      if (done_order_[i] == id) return &results_[i];
+    }
+    return nullptr;
+  }
+
+  // Turns until nothing is live; bounded.
+  void RunToEnd(int max_turns = 100000) {
+    for (int i = 0; i < max_turns && scheduler_->live() > 0; ++i) {
+      ASSERT_THAT(scheduler_->Turn(absl::Seconds(1)), IsOk());
+    }
+    ASSERT_EQ(scheduler_->live(), 0u);
+  }
+
+  FakeClock clock_;
+  FakeBackend backend_;
+  EngineStats stats_;
+  std::optional<Scheduler> scheduler_;
+  std::vector<TransferId> done_order_;
+  std::vector<TransferResult> results_;
+  absl::flat_hash_map<uint64_t, int> calls_;
+};
+
+TEST_F(SchedulerTest, SendsHeaderFileTrailerAndReportsExactCounts) {
+  Make({.quantum_bytes = 1000});
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  TransferPlan plan = Plan(2500);
+  plan.offset = 100;
+  plan.header = "head";
+  plan.trailer = "tail";
+  const TransferId id = Submit(std::move(plan));
+  RunToEnd();
+  const TransferResult* result = ResultOf(id);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, IsOk());
+  EXPECT_EQ(result->bytes_sent, 2500u);
+  EXPECT_EQ(result->next_offset, 2600u);
+  EXPECT_EQ(result->header_bytes_sent, 4u);
+  EXPECT_EQ(result->trailer_bytes_sent, 4u);
+  // Three pushes of at most a quantum: the header rides the first, the
+  // trailer only the last (where the file ends).
+  ASSERT_EQ(backend_.pushes().size(), 3u);
+  EXPECT_EQ(backend_.pushes()[0].header, "head");
+  EXPECT_EQ(backend_.pushes()[0].file_offset, 100u);
+  EXPECT_EQ(backend_.pushes()[0].file_budget, 1000u);
+  EXPECT_EQ(backend_.pushes()[0].trailer, "");
+  EXPECT_EQ(backend_.pushes()[1].header, "");
+  EXPECT_EQ(backend_.pushes()[1].file_offset, 1100u);
+  EXPECT_EQ(backend_.pushes()[2].file_budget, 500u);
+  EXPECT_EQ(backend_.pushes()[2].trailer, "tail");
+  EXPECT_EQ(stats_.file_bytes, 2500u);
+  EXPECT_EQ(backend_.closed().size(), 1u);
+}
+
+TEST_F(SchedulerTest, ResumesAfterShortSend) {
+  Make();
+  const TransferId id = Submit(Plan(1000));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_TRUE(backend_.IsPending(id));
+  backend_.Answer1({.id = id, .file_bytes = 300});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_TRUE(backend_.IsPending(id));
+  EXPECT_EQ(backend_.PendingPush(id).file_offset, 300u);
+  EXPECT_EQ(backend_.PendingPush(id).file_budget, 700u);
+}
+
+TEST_F(SchedulerTest, SmallTransfersAllFinishBeforeAHugeOne) {
+  Make({.quantum_bytes = 64 * 1024});
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  const TransferId huge = Submit(Plan(uint64_t{1} << 30));
+  std::vector<TransferId> small;
+  for (int i = 0; i < 1000; ++i) small.push_back(Submit(Plan(1024 + i)));
+  RunToEnd(20000);
+  ASSERT_EQ(done_order_.size(), 1001u);
+  EXPECT_EQ(done_order_.back(), huge);
+  for (const auto& push : backend_.pushes()) {
+    EXPECT_LE(push.file_budget, 64u * 1024);
+  }
+}
+
+TEST_F(SchedulerTest, UntilEofEndsOkWhenSourceEnds) {
+  Make({.quantum_bytes = 100});
+  const TransferId id = Submit(Plan(std::nullopt));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1({.id = id, .file_bytes = 100});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1({.id = id, .file_bytes = 42, .file_ended = true});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  const TransferResult* result = ResultOf(id);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, IsOk());
+  EXPECT_EQ(result->bytes_sent, 142u);
+}
+
+TEST_F(SchedulerTest, PromisedCountCutShortIsOutOfRange) {
+  Make();
+  const TransferId id = Submit(Plan(1000));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1({.id = id, .file_bytes = 600, .file_ended = true});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  const TransferResult* result = ResultOf(id);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, StatusIs(absl::StatusCode::kOutOfRange,
+                                       HasSubstr("400 bytes short")));
+  EXPECT_EQ(result->bytes_sent, 600u);
+}
+
+TEST_F(SchedulerTest, SizeFromFstatCutShortIsOk) {
+  Make();
+  const TransferId id = Submit(Plan(1000, /*promised=*/false));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1({.id = id, .file_bytes = 600, .file_ended = true});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status, IsOk());
+}
+
+TEST_F(SchedulerTest, BackendErrorEndsTransferWithProgress) {
+  Make();
+  const TransferId id = Submit(Plan(1000));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1({.id = id,
+                    .file_bytes = 10,
+                    .error = absl::UnavailableError("peer reset")});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(ResultOf(id)->bytes_sent, 10u);
+}
+
+TEST_F(SchedulerTest, AdmitsAtMostMaxActiveInFifoOrder) {
+  Make({.max_active = 2});
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  std::vector<TransferId> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Submit(Plan(10)));
+  EXPECT_EQ(backend_.opened().size(), 2u);
+  EXPECT_EQ(scheduler_->live(), 5u);
+  size_t most_open = 0;
+  for (int i = 0; i < 100 && scheduler_->live() > 0; ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    most_open = std::max(most_open, backend_.open_count());
+  }
+  EXPECT_LE(most_open, 2u);
+  EXPECT_EQ(backend_.opened(), ids);
+  EXPECT_EQ(done_order_.size(), 5u);
+}
+
+TEST_F(SchedulerTest, CancelWhileQueued) {
+  Make({.max_active = 1});
+  const TransferId running = Submit(Plan(10));
+  const TransferId queued = Submit(Plan(10));
+  EXPECT_TRUE(scheduler_->Cancel(queued));
+  EXPECT_TRUE(calls_.empty());  // callbacks run only from Turn
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_NE(ResultOf(queued), nullptr);
+  EXPECT_THAT(ResultOf(queued)->status, StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(backend_.opened(), std::vector<TransferId>{running});
+  EXPECT_FALSE(scheduler_->Cancel(queued));
+}
+
+TEST_F(SchedulerTest, CancelWhileRunnableNeverPushes) {
+  Make();
+  const TransferId id = Submit(Plan(10));
+  EXPECT_TRUE(scheduler_->Cancel(id));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  EXPECT_TRUE(backend_.pushes().empty());
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status, StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(backend_.closed(), std::vector<TransferId>{id});
+}
+
+// Cancels while a push is pending in each phase; the result counts exactly
+// what the backend reported before.
+class CancelPhaseTest : public SchedulerTest,
+                        public ::testing::WithParamInterface<int> {};
+
+TEST_P(CancelPhaseTest, CancelWhilePushedWaitsForTheBackend) {
+  Make({.quantum_bytes = 100});
+  TransferPlan plan = Plan(150);
+  plan.header = "HEADER";
+  plan.trailer = "TRAILER";
+  const TransferId id = Submit(std::move(plan));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  const int phase = GetParam();  // 0 header, 1 file, 2 trailer
+  if (phase >= 1) {
+    backend_.Answer1({.id = id, .header_bytes = 6, .file_bytes = 100});
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  }
+  if (phase >= 2) {
+    backend_.Answer1({.id = id, .file_bytes = 50, .trailer_bytes = 3});
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  }
+  ASSERT_TRUE(backend_.IsPending(id));
+  EXPECT_TRUE(scheduler_->Cancel(id));
+  EXPECT_EQ(backend_.cancels(), std::vector<TransferId>{id});
+  EXPECT_TRUE(backend_.closed().empty());  // not while a push is pending
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  const TransferResult* result = ResultOf(id);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(result->header_bytes_sent, phase >= 1 ? 6u : 0u);
+  EXPECT_EQ(result->bytes_sent, phase == 0 ? 0u : phase == 1 ? 100u : 150u);
+  EXPECT_EQ(result->trailer_bytes_sent, phase == 2 ? 3u : 0u);
+  EXPECT_EQ(calls_[id.value()], 1);
+  EXPECT_EQ(backend_.closed(), std::vector<TransferId>{id});
+}
+
+INSTANTIATE_TEST_SUITE_P(Phases, CancelPhaseTest, ::testing::Values(0, 1, 2));
+
+TEST_F(SchedulerTest, IdsAreNotConfusedAfterSlotReuse) {
+  Make();
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  const TransferId first = Submit(Plan(10));
+  RunToEnd();
+  const TransferId second = Submit(Plan(10));
+  EXPECT_EQ(SlotOf(first), SlotOf(second));
+  EXPECT_NE(first, second);
+  EXPECT_FALSE(scheduler_->Cancel(first));
+  EXPECT_EQ(scheduler_->live(), 1u);
+  RunToEnd();
+  ASSERT_NE(ResultOf(second), nullptr);
+  EXPECT_THAT(ResultOf(second)->status, IsOk());
+}
+
+TEST_F(SchedulerTest, IdleTimeoutFiresWithoutProgress) {
+  Make();
+  TransferPlan plan = Plan(1000);
+  plan.idle_timeout = absl::Seconds(5);
+  const TransferId id = Submit(std::move(plan));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1({.id = id, .file_bytes = 10});
+  const absl::Time progress_at = clock_.Now();
+  // The backend holds the next push forever. A fake wait advances the clock
+  // by its timeout, and not at all when infinite, so the transfer can only
+  // end if the idle timer bounded the wait.
+  for (int i = 0; i < 10 && ResultOf(id) == nullptr; ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
+  }
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("no progress for 5s")));
+  EXPECT_EQ(ResultOf(id)->bytes_sent, 10u);
+  EXPECT_EQ(clock_.Now() - progress_at, absl::Seconds(5));
+}
+
+TEST_F(SchedulerTest, ProgressKeepsIdleTimerAway) {
+  Make({.quantum_bytes = 10});
+  TransferPlan plan = Plan(1000);
+  plan.idle_timeout = absl::Seconds(5);
+  const TransferId id = Submit(std::move(plan));
+  // Each push moves a little, 3 s after the last: never 5 s without progress.
+  for (int i = 0; i < 300 && ResultOf(id) == nullptr; ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    if (backend_.IsPending(id)) {
+      clock_.Advance(absl::Seconds(3));
+      backend_.Answer1(FakeBackend::MoveAll(backend_.PendingPush(id)));
+    }
+  }
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status, IsOk());
+}
+
+TEST_F(SchedulerTest, DeadlineFiresWhileQueued) {
+  Make({.max_active = 1});
+  const TransferId blocker = Submit(Plan(10));
+  TransferPlan plan = Plan(10);
+  plan.deadline = clock_.Now() + absl::Seconds(2);
+  const TransferId queued = Submit(std::move(plan));
+  for (int i = 0; i < 10 && ResultOf(queued) == nullptr; ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
+  }
+  ASSERT_NE(ResultOf(queued), nullptr);
+  EXPECT_THAT(ResultOf(queued)->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("deadline passed")));
+  EXPECT_EQ(ResultOf(blocker), nullptr);
+  EXPECT_EQ(backend_.opened(), std::vector<TransferId>{blocker});
+}
+
+TEST_F(SchedulerTest, WaitIsBoundedByNearestTimer) {
+  Make();
+  TransferPlan far = Plan(10);
+  far.idle_timeout = absl::Seconds(50);
+  TransferPlan near = Plan(10);
+  near.idle_timeout = absl::Seconds(3);
+  Submit(std::move(far));
+  Submit(std::move(near));
+  ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
+  ASSERT_FALSE(backend_.waits().empty());
+  EXPECT_EQ(backend_.waits()[0], absl::Seconds(3));
+}
+
+TEST_F(SchedulerTest, CallbackMaySubmitAndCancel) {
+  Make();
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  std::optional<TransferId> chained;
+  absl::StatusOr<TransferId> first = scheduler_->Submit(
+      Plan(10), [&](TransferId, const TransferResult&) {
+        absl::StatusOr<TransferId> next = scheduler_->Submit(
+            Plan(20), [&](TransferId, const TransferResult& r) {
+              results_.push_back(r);
+            });
+        ASSERT_THAT(next, IsOk());
+        chained = *next;
+      });
+  ASSERT_THAT(first, IsOk());
+  for (int i = 0; i < 10 && results_.empty(); ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  }
+  ASSERT_TRUE(chained.has_value());
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].bytes_sent, 20u);
+}
+
+TEST_F(SchedulerTest, RejectsEmptyCallbackAndZeroCount) {
+  Make();
+  EXPECT_THAT(scheduler_->Submit(Plan(10), DoneCallback()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(scheduler_->Submit(Plan(0), [](TransferId, const TransferResult&) {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("count must be positive")));
+  EXPECT_EQ(scheduler_->live(), 0u);
+}
+
+TEST_F(SchedulerTest, FallbackIsReportedAndCounted) {
+  Make();
+  const TransferId id = Submit(Plan(10));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1(
+      {.id = id, .file_bytes = 10, .carrier = BackendKind::kReadSend});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_EQ(ResultOf(id)->backend, BackendKind::kReadSend);
+  EXPECT_EQ(stats_.fallbacks, 1u);
+}
+
+}  // namespace
+}  // namespace sluice::internal

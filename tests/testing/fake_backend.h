@@ -1,0 +1,131 @@
+// Copyright 2026 The sluice Authors.
+//
+// A Backend and a Clock for scheduler tests: no syscalls, no sleeping. The
+// fake backend holds every push until the test (or its auto mode) answers
+// it; its Wait() advances the fake clock by the timeout when nothing is due,
+// as a real wait would.
+
+#ifndef SLUICE_TESTS_TESTING_FAKE_BACKEND_H_
+#define SLUICE_TESTS_TESTING_FAKE_BACKEND_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "engine/backend.h"
+#include "engine/clock.h"
+
+namespace sluice::testing {
+
+class FakeClock final : public internal::Clock {
+ public:
+  absl::Time Now() override { return now_; }
+  void Advance(absl::Duration d) { now_ += d; }
+
+ private:
+  absl::Time now_ = absl::UnixEpoch() + absl::Hours(1000);
+};
+
+class FakeBackend final : public internal::Backend {
+ public:
+  // How an auto-answered push ends; by default it moves everything offered.
+  using Answer = std::function<internal::PushOutcome(const internal::PushRequest&)>;
+
+  explicit FakeBackend(FakeClock& clock) : clock_(clock) {}
+
+  BackendKind kind() const override { return BackendKind::kSendfile; }
+  void Open(TransferId id, const internal::TransferEndpoints&) override {
+    opened_.push_back(id);
+    open_.insert(id);
+  }
+  void Push(const internal::PushRequest& request) override {
+    pushes_.push_back(RecordedPush{std::string(request.header),
+                                   request.file_offset, request.file_budget,
+                                   std::string(request.trailer)});
+    pending_[request.id] = request;
+  }
+  void Cancel(TransferId id) override {
+    cancels_.push_back(id);
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    internal::PushOutcome outcome;
+    outcome.id = id;
+    outcome.cancelled = true;
+    ready_.push_back(outcome);
+    pending_.erase(it);
+  }
+  void Close(TransferId id) override {
+    closed_.push_back(id);
+    open_.erase(id);
+  }
+  absl::Status Wait(absl::Duration timeout,
+                    std::vector<internal::PushOutcome>& outcomes) override {
+    waits_.push_back(timeout);
+    if (answer_) {
+      for (const auto& [id, request] : pending_) ready_.push_back(answer_(request));
+      pending_.clear();
+    }
+    if (ready_.empty() && timeout != absl::InfiniteDuration()) {
+      clock_.Advance(timeout);
+    }
+    outcomes.insert(outcomes.end(), ready_.begin(), ready_.end());
+    ready_.clear();
+    return absl::OkStatus();
+  }
+  int pollable_fd() const override { return -1; }
+
+  // Answers every pending push at each Wait() with `answer`.
+  void AutoAnswer(Answer answer) { answer_ = std::move(answer); }
+  static internal::PushOutcome MoveAll(const internal::PushRequest& request) {
+    internal::PushOutcome outcome;
+    outcome.id = request.id;
+    outcome.header_bytes = request.header.size();
+    outcome.file_bytes = request.file_budget;
+    outcome.trailer_bytes = request.trailer.size();
+    outcome.carrier = BackendKind::kSendfile;
+    return outcome;
+  }
+  // Answers the pending push of `outcome.id` at the next Wait().
+  void Answer1(const internal::PushOutcome& outcome) {
+    pending_.erase(outcome.id);
+    ready_.push_back(outcome);
+  }
+
+  bool IsPending(TransferId id) const { return pending_.contains(id); }
+  const internal::PushRequest& PendingPush(TransferId id) const {
+    return pending_.at(id);
+  }
+  // Copies of every push: a request's views die with its outcome.
+  struct RecordedPush {
+    std::string header;
+    uint64_t file_offset;
+    uint64_t file_budget;
+    std::string trailer;
+  };
+  const std::vector<RecordedPush>& pushes() const { return pushes_; }
+  const std::vector<TransferId>& opened() const { return opened_; }
+  const std::vector<TransferId>& closed() const { return closed_; }
+  const std::vector<TransferId>& cancels() const { return cancels_; }
+  const std::vector<absl::Duration>& waits() const { return waits_; }
+  size_t open_count() const { return open_.size(); }
+
+ private:
+  FakeClock& clock_;
+  Answer answer_;
+  absl::flat_hash_map<TransferId, internal::PushRequest> pending_;
+  std::vector<internal::PushOutcome> ready_;
+  std::vector<RecordedPush> pushes_;
+  std::vector<TransferId> opened_;
+  std::vector<TransferId> closed_;
+  std::vector<TransferId> cancels_;
+  std::vector<absl::Duration> waits_;
+  absl::flat_hash_set<TransferId> open_;
+};
+
+}  // namespace sluice::testing
+
+#endif  // SLUICE_TESTS_TESTING_FAKE_BACKEND_H_

@@ -1,0 +1,106 @@
+// Copyright 2026 The sluice Authors.
+//
+// Shared test fixtures: pattern files whose bytes are a function of their
+// offset (so any slice is checkable), connected stream pairs over unix
+// sockets and loopback TCP, and receivers that drain sockets on their own
+// thread with a time bound.
+
+#ifndef SLUICE_TESTS_TESTING_FIXTURES_H_
+#define SLUICE_TESTS_TESTING_FIXTURES_H_
+
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/unique_fd.h"
+
+namespace sluice::testing {
+
+using internal::UniqueFd;
+
+// The byte a pattern file holds at `offset`. Varies with every bit of the
+// offset up to 2^24, so a slice shifted by any amount does not match.
+inline char PatternByte(uint64_t offset) {
+  const uint64_t x = offset ^ (offset >> 8) * 0x9d ^ (offset >> 16) * 0x3b;
+  return static_cast<char>((x * 131 + 7) & 0xff);
+}
+
+// The bytes [offset, offset + count) of a pattern file of `size` bytes
+// (clipped at `size`).
+std::string PatternSlice(uint64_t size, uint64_t offset, uint64_t count);
+
+// A temporary pattern file, removed when destroyed.
+class PatternFile {
+ public:
+  // Creates `size` pattern bytes in $TEST_TMPDIR or /tmp; fails the test on
+  // error.
+  explicit PatternFile(uint64_t size);
+  ~PatternFile();
+  PatternFile(const PatternFile&) = delete;
+  PatternFile& operator=(const PatternFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  uint64_t size() const { return size_; }
+  // A read-only fd of the file.
+  int fd() const { return fd_.get(); }
+  std::string Slice(uint64_t offset, uint64_t count) const {
+    return PatternSlice(size_, offset, count);
+  }
+
+ private:
+  std::string path_;
+  uint64_t size_;
+  UniqueFd fd_;
+};
+
+enum class Transport { kUnix, kTcp4, kTcp6 };
+const char* TransportName(Transport transport);
+
+struct StreamPair {
+  UniqueFd sender;
+  UniqueFd receiver;
+};
+
+// A connected SOCK_STREAM pair; TCP over 127.0.0.1 or ::1 through a listener
+// on port 0. Both ends are blocking.
+absl::StatusOr<StreamPair> MakeStreamPair(Transport transport);
+
+// True if this host can make pairs of `transport` (::1 may be absent).
+bool TransportAvailable(Transport transport);
+
+// Reads `fd` on its own thread until EOF, an error, or `limit` passes.
+class Drainer {
+ public:
+  explicit Drainer(int fd, absl::Duration limit = absl::Seconds(60));
+  ~Drainer();
+  // Waits for the thread and returns what it read.
+  std::string Join();
+
+ private:
+  int fd_;
+  absl::Duration limit_;
+  std::string data_;
+  std::thread thread_;
+};
+
+// Reads every fd of `fds` until each reaches EOF, on the calling thread, or
+// until `limit` passes. Returns what each fd delivered.
+std::vector<std::string> DrainAll(const std::vector<int>& fds,
+                                  absl::Duration limit);
+
+// Reads what `fd` holds now without blocking (until EAGAIN or EOF).
+std::string ReadAvailable(int fd);
+
+// Raises RLIMIT_NOFILE's soft limit to at least `want` (up to the hard
+// limit); returns the new soft limit.
+uint64_t RaiseFdLimit(uint64_t want);
+
+// Counts the fds this process holds open.
+int CountOpenFds();
+
+}  // namespace sluice::testing
+
+#endif  // SLUICE_TESTS_TESTING_FIXTURES_H_
