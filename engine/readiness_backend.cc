@@ -110,6 +110,7 @@ void ReadinessBackend::Attempt(TransferState& transfer,
   switch (Write(transfer)) {
     case WriteStep::kDone:
     case WriteStep::kFailed:
+    case WriteStep::kUnsupported:  // Write() falls back before returning it
       Finish(transfer, outcomes);
       return;
     case WriteStep::kSocketFull:

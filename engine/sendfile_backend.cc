@@ -7,76 +7,19 @@
 
 #if SLUICE_HAVE_LINUX_SENDFILE
 
-#include <signal.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <ctime>
 #include <utility>
 #include <vector>
 
-#include "engine/errno_status.h"
 #include "engine/read_send_backend.h"
 #include "engine/readiness_backend.h"
+#include "engine/sendfile_call.h"
+#include "engine/sigpipe_block.h"
 #include "engine/status_macros.h"
 
 namespace sluice::internal {
 namespace {
-
-// Linux moves at most this much per sendfile(2) call.
-constexpr uint64_t kMaxSendfileChunk = 0x7ffff000;
-
-// Errors that mean sendfile cannot read this source at all (as opposed to
-// the peer's errors, EPIPE or ECONNRESET, which no fallback can fix).
-bool SourceUnsupported(int err) {
-  switch (err) {
-    case EINVAL:
-    case ENOSYS:
-    case EOPNOTSUPP:
-    case ESPIPE:
-    case EXDEV:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// sendfile(2) takes no MSG_NOSIGNAL, and a write to a closed peer raises
-// SIGPIPE, which kills a host that did not ignore it. Changing the process's
-// disposition would be a side effect the host cannot see, so instead SIGPIPE
-// is blocked in this thread's mask for the duration of a batch of calls, and
-// a SIGPIPE that our own EPIPE left pending is consumed before the mask is
-// restored. A SIGPIPE that was already pending stays pending. Cost: two
-// sigprocmask calls per Wait(), plus two more only after an EPIPE.
-class ScopedSigpipeBlock {
- public:
-  ScopedSigpipeBlock() {
-    sigemptyset(&sigpipe_);
-    sigaddset(&sigpipe_, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &sigpipe_, &previous_);
-    already_blocked_ = sigismember(&previous_, SIGPIPE) == 1;
-  }
-  ~ScopedSigpipeBlock() {
-    if (saw_epipe_ && !already_blocked_) {
-      const timespec no_wait{0, 0};
-      while (sigtimedwait(&sigpipe_, nullptr, &no_wait) == SIGPIPE) {
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-  ScopedSigpipeBlock(const ScopedSigpipeBlock&) = delete;
-  ScopedSigpipeBlock& operator=(const ScopedSigpipeBlock&) = delete;
-
-  void NoteEpipe() { saw_epipe_ = true; }
-
- private:
-  sigset_t sigpipe_;
-  sigset_t previous_;
-  bool already_blocked_ = false;
-  bool saw_epipe_ = false;
-};
 
 class SendfileBackend final : public ReadinessBackend {
  public:
@@ -85,6 +28,7 @@ class SendfileBackend final : public ReadinessBackend {
 
   BackendKind kind() const override { return BackendKind::kSendfile; }
 
+  // sendfile(2) takes no MSG_NOSIGNAL: see sigpipe_block.h.
   absl::Status Wait(absl::Duration timeout,
                     std::vector<PushOutcome>& outcomes) override {
     ScopedSigpipeBlock block;
@@ -108,33 +52,15 @@ class SendfileBackend final : public ReadinessBackend {
                                       push.outcome.header_bytes, push, stats());
       if (sent != WriteStep::kDone) return sent;
     }
-    while (push.file_left() > 0) {
-      off_t offset = static_cast<off_t>(push.file_position());
-      const size_t chunk = static_cast<size_t>(
-          std::min<uint64_t>(push.file_left(), kMaxSendfileChunk));
-      ++stats().syscalls;
-      const ssize_t n =
-          ::sendfile(socket_fd, transfer.endpoints.file_fd, &offset, chunk);
-      if (n > 0) {
-        push.outcome.file_bytes += static_cast<uint64_t>(n);
-        continue;
-      }
-      if (n == 0) {
-        push.outcome.file_ended = true;
-        return WriteStep::kDone;
-      }
-      const int err = errno;
-      if (err == EINTR) continue;
-      if (err == EAGAIN || err == EWOULDBLOCK) return WriteStep::kSocketFull;
-      if (SourceUnsupported(err) && !transfer.file_started &&
-          push.outcome.file_bytes == 0) {
-        transfer.copying = true;
-        return CopyWrite(transfer, copy_buffer_, stats());
-      }
-      if (err == EPIPE && sigpipe_block_ != nullptr) sigpipe_block_->NoteEpipe();
-      push.outcome.error =
-          ErrnoStatus(err, "sendfile", socket_fd, push.file_position());
-      return WriteStep::kFailed;
+    const WriteStep file_step =
+        SendfileBytes(socket_fd, transfer.endpoints.file_fd, push,
+                      !transfer.file_started, *sigpipe_block_, stats());
+    if (file_step == WriteStep::kUnsupported) {
+      transfer.copying = true;
+      return CopyWrite(transfer, copy_buffer_, stats());
+    }
+    if (file_step != WriteStep::kDone || push.outcome.file_ended) {
+      return file_step;
     }
     if (!push.trailer_left().empty()) {
       return SendSome(socket_fd, push.trailer_left(), 0,
