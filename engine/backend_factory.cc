@@ -9,6 +9,7 @@
 #include "engine/read_send_backend.h"
 #include "engine/sendfile_backend.h"
 #include "engine/sluice_config.h"
+#include "engine/uring_backend.h"
 
 namespace sluice {
 namespace internal {
@@ -18,11 +19,10 @@ constexpr BackendKind kBestFirst[] = {
     BackendKind::kIoUring, BackendKind::kSendfile, BackendKind::kReadSend};
 
 absl::StatusOr<std::unique_ptr<Backend>> CreateExactly(
-    BackendKind kind, const EngineOptions& /*options*/, EngineStats& stats) {
+    BackendKind kind, const EngineOptions& options, EngineStats& stats) {
   switch (kind) {
     case BackendKind::kIoUring:
-      return absl::UnimplementedError(
-          "the io_uring backend is not built in this version");
+      return CreateUringBackend(options, stats);
     case BackendKind::kSendfile:
       return CreateSendfileBackend(stats);
     case BackendKind::kReadSend:

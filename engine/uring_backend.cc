@@ -1,0 +1,524 @@
+// Copyright 2026 The sluice Authors.
+
+#include "engine/uring_backend.h"
+
+#include "absl/status/status.h"
+#include "engine/sluice_config.h"
+
+#if SLUICE_HAVE_IO_URING
+
+#include <liburing.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "engine/errno_status.h"
+#include "engine/push_progress.h"
+#include "engine/sendfile_call.h"
+#include "engine/sigpipe_block.h"
+
+namespace sluice::internal {
+namespace {
+
+// What an SQE of a transfer does; part of its user_data.
+enum class Op : uint8_t {
+  kNone = 0,
+  kHeader,
+  kFileSend,
+  kTrailer,
+  kPollOut,  // socket writability, for the inline sendfile path
+  kPollIn,   // a non-blocking pipe source has data
+  kRead,
+  kCancel,   // its own CQE carries nothing we need
+};
+
+// user_data = slot << 32 | low 24 bits of the generation << 8 | op. A
+// transfer is only closed once its one in-flight request has completed, so
+// the generation check is a guard, not a necessity.
+uint64_t UserData(TransferId id, Op op) {
+  const uint64_t generation = (id.value() >> 32) & 0xffffff;
+  return uint64_t{SlotOf(id)} << 32 | generation << 8 |
+         static_cast<uint64_t>(op);
+}
+
+// Room for the copy path's reads: one socket buffer's worth.
+constexpr size_t kCopyChunk = 256 * 1024;
+
+enum class Path : uint8_t { kSendfile, kCopy };
+
+struct UringTransfer {
+  TransferId id;
+  TransferEndpoints endpoints;
+  Path path = Path::kSendfile;
+  // File bytes have gone out, so the path can no longer change.
+  bool file_started = false;
+  bool push_pending = false;
+  bool cancel_requested = false;
+  // The one request in flight for this transfer (they run one at a time, so
+  // nothing the kernel holds is shared between two).
+  Op in_flight = Op::kNone;
+  PushProgress push;
+  // Copy path: bytes read from the source that the socket has not taken
+  // yet, [buffer_begin, buffer_end). They are the file bytes right after
+  // push.file_position(), so a pipe's bytes are never lost.
+  std::vector<char> buffer;
+  size_t buffer_begin = 0;
+  size_t buffer_end = 0;
+};
+
+absl::Status RingError(int err, absl::string_view what) {
+  const std::string message = absl::StrFormat(
+      "%s: %s (errno %d)%s", what, std::strerror(err), err,
+      err == EPERM || err == EACCES
+          ? "; io_uring may be disabled by kernel.io_uring_disabled or a "
+            "seccomp filter"
+          : "");
+  switch (err) {
+    case EPERM:
+    case EACCES:
+      return absl::PermissionDeniedError(message);
+    case ENOSYS:
+      return absl::UnimplementedError(message);
+    default:
+      return absl::Status(absl::ErrnoToStatusCode(err), message);
+  }
+}
+
+class UringBackend final : public Backend {
+ public:
+  UringBackend(io_uring ring, EngineStats& stats)
+      : ring_(ring), stats_(stats) {}
+  ~UringBackend() override { io_uring_queue_exit(&ring_); }
+
+  BackendKind kind() const override { return BackendKind::kIoUring; }
+
+  void Open(TransferId id, const TransferEndpoints& endpoints) override {
+    const uint32_t slot = SlotOf(id);
+    if (slot >= transfers_.size()) transfers_.resize(slot + 1);
+    UringTransfer& t = transfers_[slot];
+    t = UringTransfer();
+    t.id = id;
+    t.endpoints = endpoints;
+    t.path = endpoints.source == SourceKind::kStream ? Path::kCopy
+                                                     : Path::kSendfile;
+  }
+
+  void Push(const PushRequest& request) override {
+    UringTransfer& t = transfers_[SlotOf(request.id)];
+    t.push.request = request;
+    t.push.outcome = PushOutcome();
+    t.push.outcome.id = request.id;
+    t.push_pending = true;
+    t.cancel_requested = false;
+    fresh_.push_back(SlotOf(request.id));
+  }
+
+  void Cancel(TransferId id) override {
+    UringTransfer& t = transfers_[SlotOf(id)];
+    if (t.id != id || !t.push_pending || t.cancel_requested) return;
+    t.cancel_requested = true;
+    if (t.in_flight == Op::kNone) {
+      // Not started yet: the next Wait() ends it.
+      fresh_.push_back(SlotOf(id));
+      return;
+    }
+    io_uring_sqe* sqe = GetSqe();
+    if (sqe == nullptr) {
+      // The request completes by itself eventually; its CQE ends the push.
+      return;
+    }
+    io_uring_prep_cancel64(sqe, UserData(id, t.in_flight), 0);
+    io_uring_sqe_set_data64(sqe, UserData(id, Op::kCancel));
+  }
+
+  void Close(TransferId id) override {
+    UringTransfer& t = transfers_[SlotOf(id)];
+    if (t.id == id) t = UringTransfer();
+  }
+
+  absl::Status Wait(absl::Duration timeout,
+                    std::vector<PushOutcome>& outcomes) override {
+    if (absl::Status enabled = EnableOnce(); !enabled.ok()) return enabled;
+    ScopedSigpipeBlock sigpipe;
+    sigpipe_ = &sigpipe;
+    outcomes_ = &outcomes;
+
+    trying_.swap(fresh_);
+    for (const uint32_t slot : trying_) {
+      UringTransfer& t = transfers_[slot];
+      if (t.push_pending && t.in_flight == Op::kNone) Advance(t);
+    }
+    trying_.clear();
+
+    absl::Status status = SubmitAndWait(
+        outcomes.empty() ? timeout : absl::ZeroDuration());
+    Reap();
+    // Requests armed while reaping must reach the kernel before we return:
+    // a host waiting on wake_fd() would otherwise sleep on them.
+    if (status.ok() && io_uring_sq_ready(&ring_) > 0) {
+      status = Submit();
+      Reap();
+    }
+    outcomes_ = nullptr;
+    sigpipe_ = nullptr;
+    return status;
+  }
+
+  int pollable_fd() const override { return ring_.ring_fd; }
+
+ private:
+  absl::Status EnableOnce() {
+    if (enabled_) return absl::OkStatus();
+    // The ring was created disabled so that the thread that polls the
+    // engine, not the one that created it, becomes its single issuer.
+    if (ring_.flags & IORING_SETUP_R_DISABLED) {
+      // Debian's liburing 2.3 declares io_uring_enable_rings() but does not
+      // export it, so the register call is made directly.
+      if (::syscall(__NR_io_uring_register, ring_.ring_fd,
+                    IORING_REGISTER_ENABLE_RINGS, nullptr, 0) != 0) {
+        return RingError(errno, "io_uring_register(ENABLE_RINGS)");
+      }
+    }
+    enabled_ = true;
+    return absl::OkStatus();
+  }
+
+  io_uring_sqe* GetSqe() {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (sqe == nullptr) {
+      // The queue is full: hand it to the kernel and take a fresh entry.
+      (void)Submit();
+      sqe = io_uring_get_sqe(&ring_);
+    }
+    if (sqe != nullptr) ++stats_.sqes;
+    return sqe;
+  }
+
+  absl::Status Submit() {
+    ++stats_.submits;
+    ++stats_.syscalls;
+    const int ret = io_uring_submit_and_get_events(&ring_);
+    if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
+      return RingError(-ret, "io_uring_submit");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status SubmitAndWait(absl::Duration timeout) {
+    if (timeout == absl::ZeroDuration()) return Submit();
+    ++stats_.submits;
+    ++stats_.syscalls;
+    io_uring_cqe* cqe = nullptr;
+    int ret;
+    if (timeout == absl::InfiniteDuration()) {
+      ret = io_uring_submit_and_wait(&ring_, 1);
+    } else {
+      __kernel_timespec ts{};
+      const int64_t ns = absl::ToInt64Nanoseconds(timeout);
+      ts.tv_sec = ns / 1000000000;
+      ts.tv_nsec = ns % 1000000000;
+      ret = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+    }
+    if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN &&
+        ret != -EBUSY) {
+      return RingError(-ret, "io_uring_submit_and_wait");
+    }
+    return absl::OkStatus();
+  }
+
+  void Reap() {
+    unsigned head;
+    unsigned seen = 0;
+    io_uring_cqe* cqe;
+    // Completing may prepare new SQEs but never reaps, so iterating the CQ
+    // while it changes is safe; new CQEs are picked up on the next pass.
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      ++seen;
+      Complete(cqe->user_data, cqe->res);
+    }
+    io_uring_cq_advance(&ring_, seen);
+    stats_.cqes += seen;
+  }
+
+  void Complete(uint64_t user_data, int res) {
+    const Op op = static_cast<Op>(user_data & 0xff);
+    if (op == Op::kCancel || op == Op::kNone) return;
+    const uint32_t slot = static_cast<uint32_t>(user_data >> 32);
+    if (slot >= transfers_.size()) return;
+    UringTransfer& t = transfers_[slot];
+    if (UserData(t.id, op) != user_data || t.in_flight != op) return;
+    t.in_flight = Op::kNone;
+    PushProgress& push = t.push;
+    const int socket_fd = t.endpoints.socket_fd;
+
+    if (res == -ECANCELED) {
+      Advance(t);  // sees cancel_requested and ends the push
+      return;
+    }
+    switch (op) {
+      case Op::kHeader:
+      case Op::kTrailer:
+      case Op::kFileSend:
+        if (res == -EAGAIN) {
+          // A non-blocking socket may answer EAGAIN rather than letting
+          // io_uring wait: wait for writability ourselves.
+          ++stats_.would_block;
+          if (!t.cancel_requested) PrepPoll(t, socket_fd, POLLOUT, Op::kPollOut);
+          if (t.in_flight != Op::kNone) return;
+          break;
+        }
+        if (res < 0) {
+          push.outcome.error = ErrnoStatus(-res, "send", socket_fd,
+                                           push.file_position());
+          Finish(t);
+          return;
+        }
+        if (op == Op::kHeader) {
+          push.outcome.header_bytes += static_cast<uint64_t>(res);
+        } else if (op == Op::kTrailer) {
+          push.outcome.trailer_bytes += static_cast<uint64_t>(res);
+        } else {
+          push.outcome.file_bytes += static_cast<uint64_t>(res);
+          t.buffer_begin += static_cast<size_t>(res);
+        }
+        break;
+      case Op::kRead:
+        if (res == -EAGAIN) {
+          if (!t.cancel_requested) {
+            PrepPoll(t, t.endpoints.file_fd, POLLIN, Op::kPollIn);
+          }
+          if (t.in_flight != Op::kNone) return;
+          break;
+        }
+        if (res < 0) {
+          push.outcome.error =
+              ErrnoStatus(-res, t.endpoints.source == SourceKind::kStream
+                                    ? "read"
+                                    : "pread",
+                          t.endpoints.file_fd, push.file_position());
+          Finish(t);
+          return;
+        }
+        if (res == 0) {
+          push.outcome.file_ended = true;
+        } else {
+          t.buffer_begin = 0;
+          t.buffer_end = static_cast<size_t>(res);
+        }
+        break;
+      case Op::kPollOut:
+      case Op::kPollIn:
+        // Ready, or in error: the next call tells which.
+        break;
+      case Op::kCancel:
+      case Op::kNone:
+        return;
+    }
+    Advance(t);
+  }
+
+  // Moves the push on until a request is in flight or the push ends.
+  void Advance(UringTransfer& t) {
+    PushProgress& push = t.push;
+    if (t.cancel_requested) {
+      if (t.in_flight == Op::kNone) Finish(t);
+      return;
+    }
+    const int socket_fd = t.endpoints.socket_fd;
+    if (!push.header_left().empty()) {
+      // MSG_MORE holds the header back so it leaves with the file bytes.
+      const bool more = push.file_left() > 0 || !push.trailer_left().empty();
+      PrepSend(t, Op::kHeader, push.header_left(), more ? MSG_MORE : 0);
+      return;
+    }
+    if (push.file_left() > 0 && !push.outcome.file_ended) {
+      if (t.path == Path::kSendfile) {
+        switch (SendfileBytes(socket_fd, t.endpoints.file_fd, push,
+                              !t.file_started, *sigpipe_, stats_)) {
+          case WriteStep::kDone:
+            break;
+          case WriteStep::kSocketFull:
+            ++stats_.would_block;
+            PrepPoll(t, socket_fd, POLLOUT, Op::kPollOut);
+            return;
+          case WriteStep::kUnsupported:
+            t.path = Path::kCopy;
+            break;
+          case WriteStep::kFailed:
+          case WriteStep::kSourceDry:
+            Finish(t);
+            return;
+        }
+      }
+      if (t.path == Path::kCopy && push.file_left() > 0 &&
+          !push.outcome.file_ended) {
+        AdvanceCopy(t);
+        return;
+      }
+    }
+    if (push.outcome.file_ended) {
+      // The source ended early: the scheduler decides what that means, and
+      // sends the trailer in a push of its own if one is due.
+      Finish(t);
+      return;
+    }
+    if (!push.trailer_left().empty()) {
+      PrepSend(t, Op::kTrailer, push.trailer_left(), 0);
+      return;
+    }
+    Finish(t);
+  }
+
+  void AdvanceCopy(UringTransfer& t) {
+    PushProgress& push = t.push;
+    if (t.buffer_begin < t.buffer_end) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(
+          t.buffer_end - t.buffer_begin, push.file_left()));
+      const bool more = n == push.file_left() && !push.trailer_left().empty();
+      PrepSend(t, Op::kFileSend,
+               absl::string_view(t.buffer.data() + t.buffer_begin, n),
+               more ? MSG_MORE : 0);
+      return;
+    }
+    if (t.buffer.empty()) t.buffer.resize(kCopyChunk);
+    const unsigned want = static_cast<unsigned>(
+        std::min<uint64_t>(push.file_left(), t.buffer.size()));
+    io_uring_sqe* sqe = GetSqe();
+    if (sqe == nullptr) {
+      Retry(t);
+      return;
+    }
+    // A pipe has no offsets: -1 reads at its current position.
+    const uint64_t offset = t.endpoints.source == SourceKind::kStream
+                                ? uint64_t(-1)
+                                : push.file_position();
+    io_uring_prep_read(sqe, t.endpoints.file_fd, t.buffer.data(), want,
+                       offset);
+    io_uring_sqe_set_data64(sqe, UserData(t.id, Op::kRead));
+    t.in_flight = Op::kRead;
+  }
+
+  void PrepSend(UringTransfer& t, Op op, absl::string_view data, int flags) {
+    io_uring_sqe* sqe = GetSqe();
+    if (sqe == nullptr) {
+      Retry(t);
+      return;
+    }
+    io_uring_prep_send(sqe, t.endpoints.socket_fd, data.data(), data.size(),
+                       flags | MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, UserData(t.id, op));
+    t.in_flight = op;
+  }
+
+  void PrepPoll(UringTransfer& t, int fd, unsigned mask, Op op) {
+    io_uring_sqe* sqe = GetSqe();
+    if (sqe == nullptr) {
+      Retry(t);
+      return;
+    }
+    io_uring_prep_poll_add(sqe, fd, mask);
+    io_uring_sqe_set_data64(sqe, UserData(t.id, op));
+    t.in_flight = op;
+  }
+
+  // No SQE could be had even after a submit: try again next Wait().
+  void Retry(UringTransfer& t) { fresh_.push_back(SlotOf(t.id)); }
+
+  void Finish(UringTransfer& t) {
+    t.push_pending = false;
+    if (t.push.outcome.file_bytes > 0) t.file_started = true;
+    t.push.outcome.cancelled = t.cancel_requested;
+    t.push.outcome.carrier =
+        t.path == Path::kCopy ? BackendKind::kReadSend : BackendKind::kIoUring;
+    outcomes_->push_back(t.push.outcome);
+  }
+
+  io_uring ring_;
+  EngineStats& stats_;
+  bool enabled_ = false;
+  std::vector<UringTransfer> transfers_;
+  std::vector<uint32_t> fresh_;
+  std::vector<uint32_t> trying_;
+  // Valid during Wait().
+  std::vector<PushOutcome>* outcomes_ = nullptr;
+  ScopedSigpipeBlock* sigpipe_ = nullptr;
+};
+
+absl::StatusOr<io_uring> CreateRing(unsigned entries) {
+  // Best first: single issuer with deferred task running (6.1+), then
+  // cooperative task running (5.19+), then plain.
+  const unsigned kBase = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+  const unsigned attempts[] = {
+      kBase | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+          IORING_SETUP_R_DISABLED,
+      kBase | IORING_SETUP_COOP_TASKRUN,
+      IORING_SETUP_CQSIZE,
+      0,
+  };
+  int err = 0;
+  for (const unsigned flags : attempts) {
+    io_uring ring;
+    io_uring_params params{};
+    params.flags = flags;
+    // Room for a completion per live transfer and then some: a CQ overflow
+    // stalls submission.
+    params.cq_entries = std::max(entries * 4, 16384u);
+    err = io_uring_queue_init_params(entries, &ring, &params);
+    if (err == 0) return ring;
+    if (err != -EINVAL) break;
+  }
+  return RingError(-err, "io_uring_queue_init");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Backend>> CreateUringBackend(
+    const EngineOptions& options, EngineStats& stats) {
+  if (const char* off = std::getenv("SLUICE_DISABLE_IO_URING");
+      off != nullptr && off[0] != '\0' && off[0] != '0') {
+    return absl::FailedPreconditionError(
+        "io_uring disabled by SLUICE_DISABLE_IO_URING in the environment");
+  }
+  absl::StatusOr<io_uring> ring =
+      CreateRing(std::clamp(options.queue_depth, 8u, 32768u));
+  if (!ring.ok()) return ring.status();
+  io_uring_probe* probe = io_uring_get_probe_ring(&*ring);
+  const bool has_ops = probe != nullptr &&
+                       io_uring_opcode_supported(probe, IORING_OP_SEND) &&
+                       io_uring_opcode_supported(probe, IORING_OP_READ) &&
+                       io_uring_opcode_supported(probe, IORING_OP_POLL_ADD) &&
+                       io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL);
+  if (probe != nullptr) io_uring_free_probe(probe);
+  if (!has_ops) {
+    io_uring_queue_exit(&*ring);
+    return absl::UnimplementedError(
+        "this kernel's io_uring lacks SEND, READ, POLL_ADD or ASYNC_CANCEL");
+  }
+  return std::make_unique<UringBackend>(*ring, stats);
+}
+
+}  // namespace sluice::internal
+
+#else  // !SLUICE_HAVE_IO_URING
+
+namespace sluice::internal {
+
+absl::StatusOr<std::unique_ptr<Backend>> CreateUringBackend(
+    const EngineOptions&, EngineStats&) {
+  return absl::UnimplementedError(
+      "the io_uring backend is not built (liburing missing or "
+      "-Dlinux_backends=false)");
+}
+
+}  // namespace sluice::internal
+
+#endif  // SLUICE_HAVE_IO_URING
