@@ -204,6 +204,54 @@ std::vector<std::string> DrainAll(const std::vector<int>& fds,
   return data;
 }
 
+std::vector<StreamCheck> CheckStreams(const std::vector<int>& fds,
+                                      const std::vector<ExpectedStream>& expected,
+                                      absl::Duration limit) {
+  std::vector<StreamCheck> checks(fds.size());
+  std::vector<pollfd> open;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < fds.size(); ++i) {
+    open.push_back(pollfd{fds[i], POLLIN, 0});
+    index.push_back(i);
+  }
+  const absl::Time end = absl::Now() + limit;
+  std::vector<char> buffer(256 * 1024);
+  while (!open.empty() && absl::Now() < end) {
+    if (::poll(open.data(), open.size(), 100) <= 0) continue;
+    for (size_t i = 0; i < open.size();) {
+      if (open[i].revents == 0) {
+        ++i;
+        continue;
+      }
+      const ssize_t n = ::read(open[i].fd, buffer.data(), buffer.size());
+      if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN))) {
+        StreamCheck& check = checks[index[i]];
+        const ExpectedStream& want = expected[index[i]];
+        for (ssize_t k = 0; k < n && check.first_mismatch < 0; ++k) {
+          const uint64_t at = check.received + static_cast<uint64_t>(k);
+          const char expected_byte =
+              at < want.header.size()
+                  ? want.header[at]
+                  : PatternByte(want.offset + at - want.header.size());
+          if (buffer[k] != expected_byte) {
+            check.first_mismatch = static_cast<int64_t>(at);
+          }
+        }
+        if (n > 0) check.received += static_cast<uint64_t>(n);
+        open[i].revents = 0;
+        ++i;
+        continue;
+      }
+      checks[index[i]].eof = n == 0;
+      open[i] = open.back();
+      open.pop_back();
+      index[i] = index.back();
+      index.pop_back();
+    }
+  }
+  return checks;
+}
+
 std::string ReadAvailable(int fd) {
   std::string data;
   char buffer[64 * 1024];

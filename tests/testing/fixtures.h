@@ -91,6 +91,27 @@ class Drainer {
 std::vector<std::string> DrainAll(const std::vector<int>& fds,
                                   absl::Duration limit);
 
+// What a stream should carry: `header`, then pattern bytes from `offset`.
+struct ExpectedStream {
+  std::string header;
+  uint64_t offset = 0;
+};
+
+// What a stream carried, checked byte by byte as it arrived.
+struct StreamCheck {
+  uint64_t received = 0;
+  bool eof = false;
+  // Stream position of the first byte that differed from the expectation;
+  // -1 when none did.
+  int64_t first_mismatch = -1;
+};
+
+// Reads every fd until it reaches EOF (or `limit` passes), on the calling
+// thread, checking each byte against `expected` without keeping the data.
+std::vector<StreamCheck> CheckStreams(const std::vector<int>& fds,
+                                      const std::vector<ExpectedStream>& expected,
+                                      absl::Duration limit);
+
 // Reads what `fd` holds now without blocking (until EAGAIN or EOF).
 std::string ReadAvailable(int fd);
 
