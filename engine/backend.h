@@ -47,6 +47,9 @@ struct TransferEndpoints {
   int socket_fd = -1;
   int file_fd = -1;
   SourceKind source = SourceKind::kRegularFile;
+  // File bytes the transfer will send, where known (0: unknown), so a
+  // backend can pick a data path by size.
+  uint64_t size_hint = 0;
 };
 
 struct PushRequest {
@@ -104,8 +107,9 @@ class Backend {
       absl::Duration timeout, std::vector<PushOutcome>& outcomes) = 0;
 
   // An fd that is readable when Wait() would find work, for the engine's
-  // wake_fd(); -1 where there is none.
-  virtual int pollable_fd() const = 0;
+  // wake_fd(); -1 where there is none. Called once, when a host first asks
+  // for a wake fd, so a backend pays for keeping it only then.
+  virtual int WakeFd() = 0;
 };
 
 }  // namespace sluice::internal

@@ -43,12 +43,11 @@ struct Engine::Impl {
   // bytes, so Submit() refuses it.
   absl::flat_hash_set<int> busy_sockets;
 
-  // wake_fd() is an epoll set holding the backend's own fd and an eventfd
-  // that says "the scheduler has work without waiting". The eventfd is
-  // written only once a host asked for wake_fd(); Run() never pays for it.
+  // wake_fd() is an epoll set holding the backend's wake fd and an eventfd
+  // that says "the scheduler has work without waiting". Both exist only
+  // once a host asked for wake_fd(); Run() never pays for them.
   UniqueFd wake_epoll;
   UniqueFd work_event;
-  bool wake_exported = false;
   bool work_signalled = false;
 
   absl::Status SetUpWake();
@@ -58,12 +57,15 @@ struct Engine::Impl {
 
 absl::Status Engine::Impl::SetUpWake() {
 #if SLUICE_HAVE_EPOLL
+  const int backend_fd = backend->WakeFd();
+  if (backend_fd < 0) {
+    return absl::UnavailableError("the backend has no wake fd");
+  }
   wake_epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!wake_epoll.valid()) return internal::ErrnoStatus(errno, "epoll_create1", -1);
   work_event.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!work_event.valid()) return internal::ErrnoStatus(errno, "eventfd", -1);
-  for (const int fd : {work_event.get(), backend->pollable_fd()}) {
-    if (fd < 0) continue;
+  for (const int fd : {work_event.get(), backend_fd}) {
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.fd = fd;
@@ -71,13 +73,15 @@ absl::Status Engine::Impl::SetUpWake() {
       return internal::ErrnoStatus(errno, "epoll_ctl(ADD) for wake fd", fd);
     }
   }
-#endif
   return absl::OkStatus();
+#else
+  return absl::UnimplementedError("no epoll in this build");
+#endif
 }
 
 void Engine::Impl::SignalWork() {
 #if SLUICE_HAVE_EPOLL
-  if (!wake_exported || work_signalled) return;
+  if (!work_event.valid() || work_signalled) return;
   const uint64_t one = 1;
   if (::write(work_event.get(), &one, sizeof(one)) == sizeof(one)) {
     work_signalled = true;
@@ -107,7 +111,6 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   auto impl = std::make_unique<Impl>();
   SLUICE_ASSIGN_OR_RETURN(impl->backend,
                           internal::CreateBackend(options, impl->stats));
-  SLUICE_RETURN_IF_ERROR(impl->SetUpWake());
   impl->scheduler = std::make_unique<Scheduler>(
       *impl->backend, impl->clock,
       SchedulerOptions{.quantum_bytes = options.quantum_bytes,
@@ -176,9 +179,14 @@ absl::Status Engine::Run() {
 }
 
 int Engine::wake_fd() const {
-  if (!impl_->wake_epoll.valid()) return -1;
-  impl_->wake_exported = true;
-  if (impl_->scheduler->HasReadyWork()) impl_->SignalWork();
+  if (!impl_->wake_epoll.valid()) {
+    if (!impl_->SetUpWake().ok()) {
+      impl_->wake_epoll.reset();
+      impl_->work_event.reset();
+      return -1;
+    }
+    if (impl_->scheduler->HasReadyWork()) impl_->SignalWork();
+  }
   return impl_->wake_epoll.get();
 }
 

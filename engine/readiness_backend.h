@@ -58,7 +58,7 @@ class ReadinessBackend : public Backend {
   void Close(TransferId id) override;
   absl::Status Wait(absl::Duration timeout,
                     std::vector<PushOutcome>& outcomes) override;
-  int pollable_fd() const override { return readiness_->fd(); }
+  int WakeFd() override { return readiness_->fd(); }
 
  protected:
   ReadinessBackend(std::unique_ptr<Readiness> readiness, EngineStats& stats)

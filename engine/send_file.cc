@@ -10,10 +10,14 @@
 namespace sluice {
 
 TransferResult SendFile(const TransferSpec& spec, BackendKind backend) {
+  return SendFile(spec, EngineOptions{.backend = backend});
+}
+
+TransferResult SendFile(const TransferSpec& spec,
+                        const EngineOptions& options) {
   TransferResult result;
   result.next_offset = spec.offset;
-  absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create(EngineOptions{.backend = backend});
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
   if (!engine.ok()) {
     result.status = engine.status();
     return result;

@@ -110,6 +110,7 @@ absl::StatusOr<TransferPlan> PlanTransfer(const TransferSpec& spec) {
   } else {
     plan.endpoints.source = SourceKind::kStream;
   }
+  plan.endpoints.size_hint = plan.length.value_or(0);
   return plan;
 }
 

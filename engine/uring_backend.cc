@@ -9,6 +9,7 @@
 
 #include <liburing.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,14 +18,18 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <sched.h>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "engine/errno_status.h"
+#include "engine/pipe_pool.h"
 #include "engine/push_progress.h"
 #include "engine/sendfile_call.h"
 #include "engine/sigpipe_block.h"
+#include "engine/unique_fd.h"
 
 namespace sluice::internal {
 namespace {
@@ -38,12 +43,16 @@ enum class Op : uint8_t {
   kPollOut,  // socket writability, for the inline sendfile path
   kPollIn,   // a non-blocking pipe source has data
   kRead,
-  kCancel,   // its own CQE carries nothing we need
+  kSpliceIn,   // file -> pipe, linked to:
+  kSpliceOut,  // pipe -> socket
+  kCancel,     // its own CQE carries nothing we need
 };
 
+uint32_t Bit(Op op) { return 1u << static_cast<unsigned>(op); }
+
 // user_data = slot << 32 | low 24 bits of the generation << 8 | op. A
-// transfer is only closed once its one in-flight request has completed, so
-// the generation check is a guard, not a necessity.
+// transfer is only closed once all its requests have completed, so the
+// generation check is a guard, not a necessity.
 uint64_t UserData(TransferId id, Op op) {
   const uint64_t generation = (id.value() >> 32) & 0xffffff;
   return uint64_t{SlotOf(id)} << 32 | generation << 8 |
@@ -53,7 +62,14 @@ uint64_t UserData(TransferId id, Op op) {
 // Room for the copy path's reads: one socket buffer's worth.
 constexpr size_t kCopyChunk = 256 * 1024;
 
-enum class Path : uint8_t { kSendfile, kCopy };
+enum class Path : uint8_t { kSendfile, kSplice, kCopy };
+
+// CPUs this thread may run on.
+unsigned UsableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  return static_cast<unsigned>(CPU_COUNT(&set));
+}
 
 struct UringTransfer {
   TransferId id;
@@ -63,10 +79,19 @@ struct UringTransfer {
   bool file_started = false;
   bool push_pending = false;
   bool cancel_requested = false;
-  // The one request in flight for this transfer (they run one at a time, so
-  // nothing the kernel holds is shared between two).
-  Op in_flight = Op::kNone;
+  // Requests in flight (Bit(op) each). Only the splice pair runs two at
+  // once; the push moves on when all are back.
+  uint32_t in_flight = 0;
   PushProgress push;
+  // Splice path: the pipe held for this push, the bytes in it that the
+  // socket has not taken, and the results of the last splice pair.
+  std::optional<Pipe> pipe;
+  uint64_t in_pipe = 0;
+  // Whether the last splice step filled the pipe from the file (else it only
+  // drained what an earlier step left there), and its two results.
+  bool splice_filled = false;
+  int splice_in_res = 0;
+  int splice_out_res = 0;
   // Copy path: bytes read from the source that the socket has not taken
   // yet, [buffer_begin, buffer_end). They are the file bytes right after
   // push.file_position(), so a pipe's bytes are never lost.
@@ -95,9 +120,18 @@ absl::Status RingError(int err, absl::string_view what) {
 
 class UringBackend final : public Backend {
  public:
-  UringBackend(io_uring ring, EngineStats& stats)
-      : ring_(ring), stats_(stats) {}
-  ~UringBackend() override { io_uring_queue_exit(&ring_); }
+  UringBackend(io_uring ring, const EngineOptions& options, EngineStats& stats)
+      : ring_(ring),
+        options_(options),
+        stats_(stats),
+        pipes_(options.max_pipes, options.pipe_size),
+        usable_cpus_(UsableCpus()) {}
+  ~UringBackend() override {
+    // Pipes close before the ring, which the kernel may still have them
+    // registered in requests of; by now every request has completed.
+    for (UringTransfer& t : transfers_) t.pipe.reset();
+    io_uring_queue_exit(&ring_);
+  }
 
   BackendKind kind() const override { return BackendKind::kIoUring; }
 
@@ -108,8 +142,7 @@ class UringBackend final : public Backend {
     t = UringTransfer();
     t.id = id;
     t.endpoints = endpoints;
-    t.path = endpoints.source == SourceKind::kStream ? Path::kCopy
-                                                     : Path::kSendfile;
+    t.path = ChoosePath(endpoints);
   }
 
   void Push(const PushRequest& request) override {
@@ -126,28 +159,42 @@ class UringBackend final : public Backend {
     UringTransfer& t = transfers_[SlotOf(id)];
     if (t.id != id || !t.push_pending || t.cancel_requested) return;
     t.cancel_requested = true;
-    if (t.in_flight == Op::kNone) {
+    if (t.in_flight == 0) {
       // Not started yet: the next Wait() ends it.
       fresh_.push_back(SlotOf(id));
       return;
     }
-    io_uring_sqe* sqe = GetSqe();
-    if (sqe == nullptr) {
-      // The request completes by itself eventually; its CQE ends the push.
-      return;
+    // Each request in flight is asked to stop; the push ends when every one
+    // is back, cancelled or not (a cancel answered -EALREADY still
+    // completes its target later).
+    for (const Op op : {Op::kHeader, Op::kFileSend, Op::kTrailer, Op::kPollOut,
+                        Op::kPollIn, Op::kRead, Op::kSpliceIn,
+                        Op::kSpliceOut}) {
+      if ((t.in_flight & Bit(op)) == 0) continue;
+      io_uring_sqe* sqe = GetSqe();
+      if (sqe == nullptr) return;  // it completes by itself eventually
+      io_uring_prep_cancel64(sqe, UserData(id, op), 0);
+      io_uring_sqe_set_data64(sqe, UserData(id, Op::kCancel));
     }
-    io_uring_prep_cancel64(sqe, UserData(id, t.in_flight), 0);
-    io_uring_sqe_set_data64(sqe, UserData(id, Op::kCancel));
   }
 
   void Close(TransferId id) override {
     UringTransfer& t = transfers_[SlotOf(id)];
-    if (t.id == id) t = UringTransfer();
+    if (t.id != id) return;
+    ReleasePipe(t);
+    t = UringTransfer();
   }
 
   absl::Status Wait(absl::Duration timeout,
                     std::vector<PushOutcome>& outcomes) override {
     if (absl::Status enabled = EnableOnce(); !enabled.ok()) return enabled;
+    if (wake_event_.valid()) {
+      // Reset before looking at the ring: whatever completes from here on
+      // signals it again.
+      uint64_t count;
+      ++stats_.syscalls;
+      (void)!::read(wake_event_.get(), &count, sizeof(count));
+    }
     ScopedSigpipeBlock sigpipe;
     sigpipe_ = &sigpipe;
     outcomes_ = &outcomes;
@@ -155,7 +202,7 @@ class UringBackend final : public Backend {
     trying_.swap(fresh_);
     for (const uint32_t slot : trying_) {
       UringTransfer& t = transfers_[slot];
-      if (t.push_pending && t.in_flight == Op::kNone) Advance(t);
+      if (t.push_pending && t.in_flight == 0) Advance(t);
     }
     trying_.clear();
 
@@ -173,9 +220,40 @@ class UringBackend final : public Backend {
     return status;
   }
 
-  int pollable_fd() const override { return ring_.ring_fd; }
+  // The ring fd itself is no good here: with DEFER_TASKRUN (6.1+) the
+  // kernel queues completions as task work for the issuer and wakes no
+  // poller of the ring fd, but it does signal a registered eventfd.
+  int WakeFd() override {
+    if (!wake_event_.valid()) {
+      UniqueFd event(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+      if (!event.valid() ||
+          io_uring_register_eventfd(&ring_, event.get()) != 0) {
+        return -1;
+      }
+      wake_event_ = std::move(event);
+    }
+    return wake_event_.get();
+  }
 
  private:
+  Path ChoosePath(const TransferEndpoints& endpoints) const {
+    if (endpoints.source == SourceKind::kStream) return Path::kCopy;
+    switch (options_.uring_data_path) {
+      case UringDataPath::kSendfile:
+        return Path::kSendfile;
+      case UringDataPath::kSplice:
+        return Path::kSplice;
+      case UringDataPath::kCopy:
+        return Path::kCopy;
+      case UringDataPath::kAuto:
+        break;
+    }
+    return usable_cpus_ >= kSpliceMinCpus &&
+                   endpoints.size_hint >= options_.splice_min_bytes
+               ? Path::kSplice
+               : Path::kSendfile;
+  }
+
   absl::Status EnableOnce() {
     if (enabled_) return absl::OkStatus();
     // The ring was created disabled so that the thread that polls the
@@ -187,6 +265,16 @@ class UringBackend final : public Backend {
                     IORING_REGISTER_ENABLE_RINGS, nullptr, 0) != 0) {
         return RingError(errno, "io_uring_register(ENABLE_RINGS)");
       }
+    }
+    // Splices run on io-wq workers; unbounded, a busy engine grows hundreds
+    // of them (one per blocked splice). Both pools are bounded: file->pipe
+    // splices count as unbound work (the pipe is their target).
+    unsigned workers = options_.iowq_max_workers != 0 ? options_.iowq_max_workers
+                                                      : usable_cpus_;
+    unsigned values[2] = {workers, workers};
+    if (const int err = io_uring_register_iowq_max_workers(&ring_, values);
+        err < 0) {
+      return RingError(-err, "io_uring_register_iowq_max_workers");
     }
     enabled_ = true;
     return absl::OkStatus();
@@ -255,32 +343,34 @@ class UringBackend final : public Backend {
     const uint32_t slot = static_cast<uint32_t>(user_data >> 32);
     if (slot >= transfers_.size()) return;
     UringTransfer& t = transfers_[slot];
-    if (UserData(t.id, op) != user_data || t.in_flight != op) return;
-    t.in_flight = Op::kNone;
+    if (UserData(t.id, op) != user_data || (t.in_flight & Bit(op)) == 0) {
+      return;
+    }
+    t.in_flight &= ~Bit(op);
     PushProgress& push = t.push;
     const int socket_fd = t.endpoints.socket_fd;
 
-    if (res == -ECANCELED) {
-      Advance(t);  // sees cancel_requested and ends the push
-      return;
-    }
     switch (op) {
+      case Op::kSpliceIn:
+        t.splice_in_res = res;
+        break;
+      case Op::kSpliceOut:
+        t.splice_out_res = res;
+        break;
       case Op::kHeader:
       case Op::kTrailer:
       case Op::kFileSend:
+        if (res == -ECANCELED) break;
         if (res == -EAGAIN) {
           // A non-blocking socket may answer EAGAIN rather than letting
           // io_uring wait: wait for writability ourselves.
           ++stats_.would_block;
           if (!t.cancel_requested) PrepPoll(t, socket_fd, POLLOUT, Op::kPollOut);
-          if (t.in_flight != Op::kNone) return;
-          break;
+          return;
         }
         if (res < 0) {
-          push.outcome.error = ErrnoStatus(-res, "send", socket_fd,
-                                           push.file_position());
-          Finish(t);
-          return;
+          Fail(t, ErrnoStatus(-res, "send", socket_fd, push.file_position()));
+          break;
         }
         if (op == Op::kHeader) {
           push.outcome.header_bytes += static_cast<uint64_t>(res);
@@ -292,23 +382,20 @@ class UringBackend final : public Backend {
         }
         break;
       case Op::kRead:
+        if (res == -ECANCELED) break;
         if (res == -EAGAIN) {
           if (!t.cancel_requested) {
             PrepPoll(t, t.endpoints.file_fd, POLLIN, Op::kPollIn);
           }
-          if (t.in_flight != Op::kNone) return;
-          break;
-        }
-        if (res < 0) {
-          push.outcome.error =
-              ErrnoStatus(-res, t.endpoints.source == SourceKind::kStream
-                                    ? "read"
-                                    : "pread",
-                          t.endpoints.file_fd, push.file_position());
-          Finish(t);
           return;
         }
-        if (res == 0) {
+        if (res < 0) {
+          Fail(t, ErrnoStatus(-res,
+                              t.endpoints.source == SourceKind::kStream
+                                  ? "read"
+                                  : "pread",
+                              t.endpoints.file_fd, push.file_position()));
+        } else if (res == 0) {
           push.outcome.file_ended = true;
         } else {
           t.buffer_begin = 0;
@@ -323,14 +410,48 @@ class UringBackend final : public Backend {
       case Op::kNone:
         return;
     }
+    if (t.in_flight != 0) return;  // the other half of a splice pair
+    if (op == Op::kSpliceIn || op == Op::kSpliceOut) SpliceDone(t);
     Advance(t);
+  }
+
+  // Accounts for a finished splice pair: whatever entered the pipe and did
+  // not leave it goes out first on the next step.
+  void SpliceDone(UringTransfer& t) {
+    PushProgress& push = t.push;
+    const int in = t.splice_filled ? t.splice_in_res : -ECANCELED;
+    const int out = t.splice_out_res;
+    if (in > 0) t.in_pipe += static_cast<uint64_t>(in);
+    if (out > 0) {
+      t.in_pipe -= static_cast<uint64_t>(out);
+      push.outcome.file_bytes += static_cast<uint64_t>(out);
+    }
+    if (t.cancel_requested) return;
+    if (in == 0 && t.in_pipe == 0) {
+      push.outcome.file_ended = true;
+    } else if (in < 0 && in != -ECANCELED) {
+      if (!t.file_started && push.outcome.file_bytes == 0 && t.in_pipe == 0 &&
+          (in == -EINVAL || in == -EOPNOTSUPP)) {
+        t.path = Path::kCopy;  // splice cannot read this file
+      } else {
+        Fail(t, ErrnoStatus(-in, "splice from file", t.endpoints.file_fd,
+                            push.file_position() + t.in_pipe));
+      }
+    } else if (out == -EAGAIN) {
+      ++stats_.would_block;
+      PrepPoll(t, t.endpoints.socket_fd, POLLOUT, Op::kPollOut);
+    } else if (out < 0 && out != -ECANCELED) {
+      Fail(t, ErrnoStatus(-out, "splice to socket", t.endpoints.socket_fd,
+                          push.file_position()));
+    }
   }
 
   // Moves the push on until a request is in flight or the push ends.
   void Advance(UringTransfer& t) {
+    if (t.in_flight != 0) return;
     PushProgress& push = t.push;
-    if (t.cancel_requested) {
-      if (t.in_flight == Op::kNone) Finish(t);
+    if (t.cancel_requested || !push.outcome.error.ok()) {
+      Finish(t);
       return;
     }
     const int socket_fd = t.endpoints.socket_fd;
@@ -341,7 +462,8 @@ class UringBackend final : public Backend {
       return;
     }
     if (push.file_left() > 0 && !push.outcome.file_ended) {
-      if (t.path == Path::kSendfile) {
+      if (t.path == Path::kSplice && AdvanceSplice(t)) return;
+      if (t.path != Path::kCopy) {
         switch (SendfileBytes(socket_fd, t.endpoints.file_fd, push,
                               !t.file_started, *sigpipe_, stats_)) {
           case WriteStep::kDone:
@@ -378,6 +500,52 @@ class UringBackend final : public Backend {
     Finish(t);
   }
 
+  // Starts the next splice step; false when no pipe can be had, so this
+  // step goes by sendfile instead.
+  bool AdvanceSplice(UringTransfer& t) {
+    PushProgress& push = t.push;
+    if (!t.pipe.has_value()) {
+      t.pipe = pipes_.Acquire();
+      if (!t.pipe.has_value()) return false;
+    }
+    // Links cannot span two submits: make room for both halves now.
+    if (io_uring_sq_space_left(&ring_) < 2) (void)Submit();
+    if (io_uring_sq_space_left(&ring_) < 2) {
+      Retry(t);
+      return true;
+    }
+    t.splice_in_res = 0;
+    t.splice_out_res = 0;
+    const int more = !push.trailer_left().empty() ? SPLICE_F_MORE : 0;
+    t.splice_filled = t.in_pipe == 0;
+    if (!t.splice_filled) {
+      // A short step left bytes in the pipe: they go out before any more
+      // file bytes go in.
+      io_uring_sqe* out = GetSqe();
+      io_uring_prep_splice(out, t.pipe->read.get(), -1, t.endpoints.socket_fd,
+                           -1, static_cast<unsigned>(t.in_pipe), more);
+      io_uring_sqe_set_data64(out, UserData(t.id, Op::kSpliceOut));
+      t.in_flight |= Bit(Op::kSpliceOut);
+      return true;
+    }
+    const unsigned n = static_cast<unsigned>(
+        std::min<uint64_t>(push.file_left(), pipes_.pipe_size()));
+    io_uring_sqe* in = GetSqe();
+    io_uring_prep_splice(in, t.endpoints.file_fd,
+                         static_cast<int64_t>(push.file_position()),
+                         t.pipe->write.get(), -1, n, SPLICE_F_MOVE);
+    // A short first half fails the second with -ECANCELED; SpliceDone()
+    // then sends what did enter the pipe.
+    in->flags |= IOSQE_IO_LINK;
+    io_uring_sqe_set_data64(in, UserData(t.id, Op::kSpliceIn));
+    io_uring_sqe* out = GetSqe();
+    io_uring_prep_splice(out, t.pipe->read.get(), -1, t.endpoints.socket_fd,
+                         -1, n, more);
+    io_uring_sqe_set_data64(out, UserData(t.id, Op::kSpliceOut));
+    t.in_flight |= Bit(Op::kSpliceIn) | Bit(Op::kSpliceOut);
+    return true;
+  }
+
   void AdvanceCopy(UringTransfer& t) {
     PushProgress& push = t.push;
     if (t.buffer_begin < t.buffer_end) {
@@ -404,7 +572,7 @@ class UringBackend final : public Backend {
     io_uring_prep_read(sqe, t.endpoints.file_fd, t.buffer.data(), want,
                        offset);
     io_uring_sqe_set_data64(sqe, UserData(t.id, Op::kRead));
-    t.in_flight = Op::kRead;
+    t.in_flight |= Bit(Op::kRead);
   }
 
   void PrepSend(UringTransfer& t, Op op, absl::string_view data, int flags) {
@@ -416,7 +584,7 @@ class UringBackend final : public Backend {
     io_uring_prep_send(sqe, t.endpoints.socket_fd, data.data(), data.size(),
                        flags | MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, UserData(t.id, op));
-    t.in_flight = op;
+    t.in_flight |= Bit(op);
   }
 
   void PrepPoll(UringTransfer& t, int fd, unsigned mask, Op op) {
@@ -427,24 +595,44 @@ class UringBackend final : public Backend {
     }
     io_uring_prep_poll_add(sqe, fd, mask);
     io_uring_sqe_set_data64(sqe, UserData(t.id, op));
-    t.in_flight = op;
+    t.in_flight |= Bit(op);
   }
 
   // No SQE could be had even after a submit: try again next Wait().
   void Retry(UringTransfer& t) { fresh_.push_back(SlotOf(t.id)); }
 
+  void Fail(UringTransfer& t, absl::Status error) {
+    if (t.push.outcome.error.ok()) t.push.outcome.error = std::move(error);
+  }
+
+  void ReleasePipe(UringTransfer& t) {
+    if (!t.pipe.has_value()) return;
+    pipes_.Release(*std::move(t.pipe), /*may_hold_bytes=*/t.in_pipe > 0);
+    t.pipe.reset();
+    t.in_pipe = 0;
+  }
+
   void Finish(UringTransfer& t) {
     t.push_pending = false;
     if (t.push.outcome.file_bytes > 0) t.file_started = true;
+    // A pipe serves one push at a time, so idle transfers hold none.
+    ReleasePipe(t);
     t.push.outcome.cancelled = t.cancel_requested;
     t.push.outcome.carrier =
         t.path == Path::kCopy ? BackendKind::kReadSend : BackendKind::kIoUring;
     outcomes_->push_back(t.push.outcome);
   }
 
+  // Splice's io-wq workers need cores of their own to pay off.
+  static constexpr unsigned kSpliceMinCpus = 4;
+
   io_uring ring_;
+  const EngineOptions options_;
   EngineStats& stats_;
+  PipePool pipes_;
+  const unsigned usable_cpus_;
   bool enabled_ = false;
+  UniqueFd wake_event_;
   std::vector<UringTransfer> transfers_;
   std::vector<uint32_t> fresh_;
   std::vector<uint32_t> trying_;
@@ -503,7 +691,7 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateUringBackend(
     return absl::UnimplementedError(
         "this kernel's io_uring lacks SEND, READ, POLL_ADD or ASYNC_CANCEL");
   }
-  return std::make_unique<UringBackend>(*ring, stats);
+  return std::make_unique<UringBackend>(*ring, options, stats);
 }
 
 }  // namespace sluice::internal

@@ -19,12 +19,14 @@
 #include "gtest/gtest.h"
 #include "sluice/engine.h"
 #include "sluice/send_file.h"
+#include "tests/testing/backend_configs.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/status_matchers.h"
 
 namespace sluice {
 namespace {
 
+using ::sluice::testing::BackendConfig;
 using ::sluice::testing::Drainer;
 using ::sluice::testing::IsOk;
 using ::sluice::testing::MakeStreamPair;
@@ -43,16 +45,20 @@ struct Sent {
 };
 
 class ContractTest
-    : public ::testing::TestWithParam<std::tuple<BackendKind, Transport>> {
+    : public ::testing::TestWithParam<std::tuple<BackendConfig, Transport>> {
  protected:
-  BackendKind backend() const { return std::get<0>(GetParam()); }
+  const EngineOptions& options() const {
+    return std::get<0>(GetParam()).options;
+  }
+  EngineOptions options_with_max_active(size_t max_active) const {
+    EngineOptions with = options();
+    with.max_active = max_active;
+    return with;
+  }
   Transport transport() const { return std::get<1>(GetParam()); }
 
   void SetUp() override {
-    if (absl::Status probe = ProbeBackend(backend()); !probe.ok()) {
-      GTEST_SKIP() << BackendKindName(backend())
-                   << " backend unavailable: " << probe;
-    }
+    SLUICE_SKIP_UNLESS_AVAILABLE(std::get<0>(GetParam()));
     if (!testing::TransportAvailable(transport())) {
       GTEST_SKIP() << testing::TransportName(transport())
                    << " sockets unavailable on this host";
@@ -72,14 +78,19 @@ class ContractTest
     Drainer drainer(pair.receiver.get());
     spec.socket_fd = pair.sender.get();
     Sent sent;
-    sent.result = SendFile(spec, backend());
+    sent.result = SendFile(spec, options());
     pair.sender.reset();
     sent.received = drainer.Join();
     return sent;
   }
 
-  // The path a regular file takes on this backend.
-  BackendKind ZeroCopyPath() const { return backend(); }
+  // The path a regular file takes in this configuration.
+  BackendKind RegularFilePath() const {
+    return options().backend == BackendKind::kIoUring &&
+                   options().uring_data_path == UringDataPath::kCopy
+               ? BackendKind::kReadSend
+               : options().backend;
+  }
 };
 
 TEST_P(ContractTest, WholeFile) {
@@ -88,7 +99,7 @@ TEST_P(ContractTest, WholeFile) {
   EXPECT_THAT(sent.result.status, IsOk());
   EXPECT_EQ(sent.result.bytes_sent, kFileSize);
   EXPECT_EQ(sent.result.next_offset, kFileSize);
-  EXPECT_EQ(sent.result.backend, ZeroCopyPath());
+  EXPECT_EQ(sent.result.backend, RegularFilePath());
   EXPECT_TRUE(sent.received == file.Slice(0, kFileSize));
   // The file position is never used or moved.
   EXPECT_EQ(::lseek(file.fd(), 0, SEEK_CUR), 0);
@@ -242,7 +253,7 @@ TEST_P(ContractTest, ReceiverThatStopsReadingHitsIdleTimeoutWithExactCount) {
                                     .offset = 3,
                                     .header = "hdr",
                                     .idle_timeout = absl::Milliseconds(300)},
-                                   backend());
+                                   options());
   EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kDeadlineExceeded,
                                       HasSubstr("no progress")));
   EXPECT_GT(result.bytes_sent, 0u);
@@ -262,7 +273,7 @@ TEST_P(ContractTest, DeadlineEndsTransferWithExactCount) {
       SendFile({.socket_fd = pair.sender.get(),
                 .file_fd = file.fd(),
                 .deadline = absl::Now() + absl::Milliseconds(200)},
-               backend());
+               options());
   EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kDeadlineExceeded,
                                       HasSubstr("deadline")));
   Drainer drainer(pair.receiver.get());
@@ -287,7 +298,7 @@ TEST_P(ContractTest, PeerResetIsUnavailableAndRaisesNoSigpipe) {
   TransferResult result = SendFile({.socket_fd = pair.sender.get(),
                                     .file_fd = file.fd(),
                                     .idle_timeout = absl::Seconds(20)},
-                                   backend());
+                                   options());
   closer.join();
   EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kUnavailable,
                                       HasSubstr("fd")));
@@ -300,7 +311,7 @@ TEST_P(ContractTest, CountZeroIsInvalid) {
   StreamPair pair = Pair();
   TransferResult result = SendFile(
       {.socket_fd = pair.sender.get(), .file_fd = file.fd(), .count = 0},
-      backend());
+      options());
   EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kInvalidArgument,
                                       HasSubstr("count must be positive")));
   EXPECT_EQ(result.bytes_sent, 0u);
@@ -313,7 +324,7 @@ TEST_P(ContractTest, DatagramSocketIsInvalid) {
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, fds), 0);
   testing::UniqueFd a(fds[0]), b(fds[1]);
   TransferResult result =
-      SendFile({.socket_fd = a.get(), .file_fd = file.fd()}, backend());
+      SendFile({.socket_fd = a.get(), .file_fd = file.fd()}, options());
   EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kInvalidArgument,
                                       HasSubstr("SOCK_DGRAM")));
 }
@@ -322,16 +333,16 @@ TEST_P(ContractTest, BadFdsAreInvalid) {
   PatternFile file(100);
   StreamPair pair = Pair();
   EXPECT_THAT(SendFile({.socket_fd = pair.sender.get(), .file_fd = 987654},
-                       backend())
+                       options())
                   .status,
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("file fd 987654")));
   EXPECT_THAT(
-      SendFile({.socket_fd = 987654, .file_fd = file.fd()}, backend()).status,
+      SendFile({.socket_fd = 987654, .file_fd = file.fd()}, options()).status,
       StatusIs(absl::StatusCode::kInvalidArgument,
                HasSubstr("socket fd 987654")));
   EXPECT_THAT(
-      SendFile({.socket_fd = file.fd(), .file_fd = file.fd()}, backend())
+      SendFile({.socket_fd = file.fd(), .file_fd = file.fd()}, options())
           .status,
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a socket")));
 }
@@ -344,7 +355,7 @@ TEST_P(ContractTest, WriteOnlySourceIsFailedPrecondition) {
   StreamPair pair = Pair();
   EXPECT_THAT(
       SendFile({.socket_fd = pair.sender.get(), .file_fd = write_only.get()},
-               backend())
+               options())
           .status,
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("readable")));
 }
@@ -356,7 +367,7 @@ TEST_P(ContractTest, SocketFlagsAreRestoredBeforeCallback) {
   ASSERT_EQ(::fcntl(sender, F_GETFL) & O_NONBLOCK, 0);
   Drainer drainer(pair.receiver.get());
   absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create({.backend = backend()});
+      Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
   int flags_in_callback = -1;
   ASSERT_THAT((*engine)->Submit({.socket_fd = sender, .file_fd = file.fd()},
@@ -377,7 +388,7 @@ TEST_P(ContractTest, CancelEndsWithExactCountAndOneCallback) {
   PatternFile file(kFileSize);
   StreamPair pair = Pair();
   absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create({.backend = backend()});
+      Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
   int calls = 0;
   TransferResult result;
@@ -411,7 +422,7 @@ TEST_P(ContractTest, DestroyingEngineCancelsLiveTransfers) {
   std::vector<TransferResult> results(3);
   {
     absl::StatusOr<std::unique_ptr<Engine>> engine =
-        Engine::Create({.backend = backend(), .max_active = 2});
+        Engine::Create(options_with_max_active(2));
     ASSERT_THAT(engine, IsOk());
     for (int i = 0; i < 3; ++i) {
       pairs.push_back(Pair());
@@ -441,7 +452,7 @@ TEST_P(ContractTest, SecondTransferOnBusySocketIsRefused) {
   PatternFile file(kFileSize);
   StreamPair pair = Pair();
   absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create({.backend = backend()});
+      Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
   ASSERT_THAT((*engine)->Submit(
                   {.socket_fd = pair.sender.get(), .file_fd = file.fd()},
@@ -454,18 +465,13 @@ TEST_P(ContractTest, SecondTransferOnBusySocketIsRefused) {
                        HasSubstr("already has a live transfer")));
 }
 
-std::vector<BackendKind> ConcreteBackends() {
-  return {BackendKind::kIoUring, BackendKind::kSendfile,
-          BackendKind::kReadSend};
-}
-
 INSTANTIATE_TEST_SUITE_P(
     Backends, ContractTest,
-    ::testing::Combine(::testing::ValuesIn(ConcreteBackends()),
+    ::testing::Combine(::testing::ValuesIn(testing::AllBackendConfigs()),
                        ::testing::Values(Transport::kUnix, Transport::kTcp4,
                                          Transport::kTcp6)),
     [](const ::testing::TestParamInfo<ContractTest::ParamType>& info) {
-      return absl::StrCat(BackendKindName(std::get<0>(info.param)), "_",
+      return absl::StrCat(std::get<0>(info.param).name, "_",
                           testing::TransportName(std::get<1>(info.param)));
     });
 

@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sluice/engine.h"
+#include "tests/testing/backend_configs.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/status_matchers.h"
 
@@ -137,14 +138,10 @@ void ExpectStreamsMatchResults(const Batch& batch,
   EXPECT_EQ(reported, 0);
 }
 
-class StressTest : public ::testing::TestWithParam<BackendKind> {
+class StressTest : public ::testing::TestWithParam<testing::BackendConfig> {
  protected:
-  void SetUp() override {
-    if (absl::Status probe = ProbeBackend(GetParam()); !probe.ok()) {
-      GTEST_SKIP() << BackendKindName(GetParam())
-                   << " backend unavailable: " << probe;
-    }
-  }
+  void SetUp() override { SLUICE_SKIP_UNLESS_AVAILABLE(GetParam()); }
+  EngineOptions options() const { return GetParam().options; }
 };
 
 TEST_P(StressTest, FiveThousandMixedTransfersAreByteExact) {
@@ -154,7 +151,7 @@ TEST_P(StressTest, FiveThousandMixedTransfersAreByteExact) {
   std::mt19937_64 rng(5000);
   Batch batch = MakeBatch(file, kTransfers, MixedSizes(8 << 20), rng);
   absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create({.backend = GetParam()});
+      Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
   std::vector<TransferId> ids;
   SubmitAll(**engine, batch, ids);
@@ -181,8 +178,10 @@ TEST_P(StressTest, StormOfCancelsAndTimeoutsLeavesEngineClean) {
   ASSERT_GE(testing::RaiseFdLimit(4 * kTransfers + 200), 4u * kTransfers + 200);
   PatternFile file(4 << 20);
   std::mt19937_64 rng(2000);
+  EngineOptions small_quantum = options();
+  small_quantum.quantum_bytes = 64 * 1024;
   absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create({.backend = GetParam(), .quantum_bytes = 64 * 1024});
+      Engine::Create(small_quantum);
   ASSERT_THAT(engine, IsOk());
 
   // Transfers big enough to fill their sockets, and a receiver that starts
@@ -275,7 +274,7 @@ TEST_P(StressTest, EngineHoldsNoFdAfterItsTransfers) {
   ASSERT_GT(before, 0);
   {
     absl::StatusOr<std::unique_ptr<Engine>> engine =
-        Engine::Create({.backend = GetParam()});
+        Engine::Create(options());
     ASSERT_THAT(engine, IsOk());
     std::vector<TransferId> ids;
     SubmitAll(**engine, batch, ids);
@@ -285,24 +284,24 @@ TEST_P(StressTest, EngineHoldsNoFdAfterItsTransfers) {
     for (size_t i = 0; i < ids.size(); i += 7) (*engine)->Cancel(ids[i]);
     ASSERT_THAT((*engine)->Run(), IsOk());
     receiver.join();
-    // The engine's own fds (ring or epoll, wake epoll, eventfd) and nothing
-    // per transfer.
-    EXPECT_LE(testing::CountOpenFds(), before + 3);
+    // The engine's own fds (ring or epoll, wake epoll, eventfd) and its
+    // pool's pipes, nothing per transfer.
+    EXPECT_LE(testing::CountOpenFds(),
+              before + 3 + 2 * static_cast<int>(options().max_pipes));
   }
   EXPECT_EQ(testing::CountOpenFds(), before);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StressTest,
-                         ::testing::Values(BackendKind::kIoUring,
-                                           BackendKind::kSendfile,
-                                           BackendKind::kReadSend),
-                         [](const ::testing::TestParamInfo<BackendKind>& info) {
-                           return std::string(BackendKindName(info.param));
-                         });
+                         ::testing::ValuesIn(testing::AllBackendConfigs()),
+                         testing::ConfigName);
 
 // kAuto must still serve when io_uring is refused (kernel.io_uring_disabled,
 // seccomp): SLUICE_DISABLE_IO_URING makes the probe fail the same way.
 TEST(AutoBackendTest, FallsBackAndSaysWhyWhenIoUringIsRefused) {
+  if (absl::Status probe = ProbeBackend(BackendKind::kIoUring); !probe.ok()) {
+    GTEST_SKIP() << "io_uring unavailable anyway: " << probe;
+  }
   ASSERT_EQ(::setenv("SLUICE_DISABLE_IO_URING", "1", 1), 0);
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create({});
   absl::Status explicit_uring = ProbeBackend(BackendKind::kIoUring);

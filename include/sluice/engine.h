@@ -43,6 +43,23 @@
 
 namespace sluice {
 
+// How the io_uring backend moves the file bytes of a regular file. Other
+// backends ignore it; sources no zero-copy call can read always copy.
+enum class UringDataPath {
+  // Splice for transfers of at least `splice_min_bytes` when the engine's
+  // thread may run on at least 4 CPUs (splice runs on io-wq worker threads,
+  // which pay off only where spare cores exist); inline sendfile otherwise.
+  kAuto,
+  // sendfile(2) on the engine thread whenever io_uring reports the socket
+  // writable; io_uring carries readiness, header and trailer.
+  kSendfile,
+  // file -> pooled pipe -> socket as linked IORING_OP_SPLICE requests, run
+  // by at most `iowq_max_workers` io-wq threads.
+  kSplice,
+  // IORING_OP_READ into a buffer, then IORING_OP_SEND.
+  kCopy,
+};
+
 struct EngineOptions {
   // Which backend moves the bytes; kAuto probes (see backend_kind.h).
   BackendKind backend = BackendKind::kAuto;
@@ -54,6 +71,18 @@ struct EngineOptions {
   // Most transfers running at once; the rest wait in FIFO order (their
   // deadline still runs). Must be > 0.
   size_t max_active = 65536;
+
+  // io_uring only (see UringDataPath).
+  UringDataPath uring_data_path = UringDataPath::kAuto;
+  uint64_t splice_min_bytes = 256 * 1024;
+  // Bytes per splice pipe (F_SETPIPE_SZ; capped by fs.pipe-max-size), and
+  // the most pipes the engine holds (further capped by the fd limit and the
+  // user's pipe page budget; transfers without a pipe use sendfile).
+  uint32_t pipe_size = 1 << 20;
+  size_t max_pipes = 256;
+  // io-wq worker threads the ring may start; 0: one per CPU the engine's
+  // thread may run on.
+  uint32_t iowq_max_workers = 0;
 };
 
 class Engine {
@@ -95,8 +124,10 @@ class Engine {
   [[nodiscard]] absl::Status Run();
 
   // A file descriptor that is readable when Poll() has work to do. Add it to
-  // the host's epoll/poll set; the engine drains it. -1 on builds without
-  // epoll: there, poll on a timer.
+  // the host's epoll/poll set (level-triggered); Poll() drains it. It may be
+  // readable once with nothing left to do (completions that arrived during
+  // the last Poll), never for long. -1 on builds without epoll: there, poll
+  // on a timer.
   int wake_fd() const;
 
   // Transfers submitted whose callback has not run yet (queued included).

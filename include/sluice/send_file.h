@@ -19,12 +19,16 @@
 #define SLUICE_SEND_FILE_H_
 
 #include "sluice/backend_kind.h"
+#include "sluice/engine.h"
 #include "sluice/transfer.h"
 
 namespace sluice {
 
 TransferResult SendFile(const TransferSpec& spec,
                         BackendKind backend = BackendKind::kAuto);
+
+// The same on an engine made with `options` (backend, data path, ...).
+TransferResult SendFile(const TransferSpec& spec, const EngineOptions& options);
 
 }  // namespace sluice
 

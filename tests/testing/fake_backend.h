@@ -76,7 +76,7 @@ class FakeBackend final : public internal::Backend {
     ready_.clear();
     return absl::OkStatus();
   }
-  int pollable_fd() const override { return -1; }
+  int WakeFd() override { return -1; }
 
   // Answers every pending push at each Wait() with `answer`.
   void AutoAnswer(Answer answer) { answer_ = std::move(answer); }

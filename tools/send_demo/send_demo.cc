@@ -38,6 +38,10 @@ ABSL_FLAG(int, connections, 16, "concurrent loopback TCP connections");
 ABSL_FLAG(std::string, file_size, "64MiB",
           "size of the file each transfer sends (B, KiB, MiB, GiB)");
 ABSL_FLAG(double, seconds, 3, "how long each backend sends");
+ABSL_FLAG(std::string, uring_path, "auto",
+          "io_uring data path: auto, sendfile, splice, copy");
+ABSL_FLAG(int, iowq_workers, 0, "io_uring io-wq worker bound (0: CPUs)");
+ABSL_FLAG(int, pipe_size, 1 << 20, "splice pipe size in bytes");
 
 namespace {
 
@@ -135,10 +139,27 @@ struct Outcome {
   uint64_t syscalls = 0;
 };
 
+sluice::UringDataPath UringPathFlag() {
+  const std::string path = absl::GetFlag(FLAGS_uring_path);
+  if (path == "sendfile") return sluice::UringDataPath::kSendfile;
+  if (path == "splice") return sluice::UringDataPath::kSplice;
+  if (path == "copy") return sluice::UringDataPath::kCopy;
+  if (path != "auto") {
+    std::fprintf(stderr, "bad --uring_path \"%s\"\n", path.c_str());
+    std::exit(2);
+  }
+  return sluice::UringDataPath::kAuto;
+}
+
 Outcome RunBackend(sluice::BackendKind backend, int file_fd, int connections,
                    absl::Duration duration) {
+  sluice::EngineOptions options{.backend = backend};
+  options.uring_data_path = UringPathFlag();
+  options.iowq_max_workers =
+      static_cast<uint32_t>(absl::GetFlag(FLAGS_iowq_workers));
+  options.pipe_size = static_cast<uint32_t>(absl::GetFlag(FLAGS_pipe_size));
   absl::StatusOr<std::unique_ptr<sluice::Engine>> engine =
-      sluice::Engine::Create({.backend = backend});
+      sluice::Engine::Create(options);
   if (!engine.ok()) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
     std::exit(1);

@@ -1,0 +1,54 @@
+// Copyright 2026 The sluice Authors.
+//
+// Every way an engine can move bytes, for suites that must hold on all of
+// them: each backend, and each data path of the io_uring backend.
+
+#ifndef SLUICE_TESTS_TESTING_BACKEND_CONFIGS_H_
+#define SLUICE_TESTS_TESTING_BACKEND_CONFIGS_H_
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sluice/engine.h"
+
+namespace sluice::testing {
+
+struct BackendConfig {
+  std::string name;
+  EngineOptions options;
+};
+
+inline std::vector<BackendConfig> AllBackendConfigs() {
+  auto uring = [](UringDataPath path) {
+    EngineOptions options;
+    options.backend = BackendKind::kIoUring;
+    options.uring_data_path = path;
+    return options;
+  };
+  return {
+      {"iouring_sendfile", uring(UringDataPath::kSendfile)},
+      {"iouring_splice", uring(UringDataPath::kSplice)},
+      {"iouring_copy", uring(UringDataPath::kCopy)},
+      {"sendfile", EngineOptions{.backend = BackendKind::kSendfile}},
+      {"readsend", EngineOptions{.backend = BackendKind::kReadSend}},
+  };
+}
+
+inline std::string ConfigName(
+    const ::testing::TestParamInfo<BackendConfig>& info) {
+  return info.param.name;
+}
+
+// Skips the running test when `config`'s backend cannot run here.
+#define SLUICE_SKIP_UNLESS_AVAILABLE(config)                                \
+  do {                                                                      \
+    if (absl::Status probe = ::sluice::ProbeBackend((config).options.backend); \
+        !probe.ok()) {                                                      \
+      GTEST_SKIP() << (config).name << " unavailable: " << probe;           \
+    }                                                                       \
+  } while (0)
+
+}  // namespace sluice::testing
+
+#endif  // SLUICE_TESTS_TESTING_BACKEND_CONFIGS_H_
