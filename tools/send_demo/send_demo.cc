@@ -1,38 +1,30 @@
 // Copyright 2026 The sluice Authors.
 //
 // sluice-send-demo: sends a file over loopback TCP to a sink that discards
-// what it receives (recv with MSG_TRUNC), once per backend, and prints bytes,
-// rate and sender CPU per GiB side by side. A small stand-in for sluice-load;
-// also the shortest complete example of driving an Engine.
+// what it receives, once per backend, and prints bytes, rate and sender CPU
+// per GiB side by side. A small stand-in for sluice-load, and the shortest
+// complete example of driving an Engine:
 //
-//   sluice-send-demo --backends=sendfile,readsend --connections=16
+//   sluice-send-demo --backends=sendfile,iouring,readsend --connections=16
 //                    --file_size=64MiB --seconds=3
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "sluice/engine.h"
+#include "tools/loopback/loopback.h"
 
-ABSL_FLAG(std::string, backends, "sendfile,readsend",
+ABSL_FLAG(std::string, backends, "sendfile,iouring,readsend",
           "comma-separated backends to compare: iouring, sendfile, readsend");
 ABSL_FLAG(int, connections, 16, "concurrent loopback TCP connections");
 ABSL_FLAG(std::string, file_size, "64MiB",
@@ -42,93 +34,11 @@ ABSL_FLAG(std::string, uring_path, "auto",
           "io_uring data path: auto, sendfile, splice, copy");
 ABSL_FLAG(int, iowq_workers, 0, "io_uring io-wq worker bound (0: CPUs)");
 ABSL_FLAG(int, pipe_size, 1 << 20, "splice pipe size in bytes");
+ABSL_FLAG(int, sink_threads, 1, "threads discarding on the receiving side");
 
 namespace {
 
-// A loopback TCP connection: the engine writes to `sender`, the sink reads
-// `receiver`.
-struct Connection {
-  int sender = -1;
-  int receiver = -1;
-};
-
-bool ParseSize(absl::string_view text, uint64_t& bytes) {
-  static constexpr std::pair<const char*, uint64_t> kUnits[] = {
-      {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}, {"B", 1}};
-  for (const auto& [suffix, scale] : kUnits) {
-    if (absl::ConsumeSuffix(&text, suffix)) {
-      uint64_t n;
-      if (!absl::SimpleAtoi(text, &n)) return false;
-      bytes = n * scale;
-      return true;
-    }
-  }
-  return absl::SimpleAtoi(text, &bytes);
-}
-
-std::vector<Connection> Connect(int count) {
-  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (::bind(listener, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      ::listen(listener, count) != 0 ||
-      ::getsockname(listener, reinterpret_cast<sockaddr*>(&address),
-                    &length) != 0) {
-    std::perror("listener");
-    std::exit(1);
-  }
-  std::vector<Connection> connections(count);
-  for (Connection& c : connections) {
-    c.sender = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (::connect(c.sender, reinterpret_cast<sockaddr*>(&address), length) !=
-        0) {
-      std::perror("connect");
-      std::exit(1);
-    }
-    c.receiver = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-  }
-  ::close(listener);
-  return connections;
-}
-
-// Discards everything on `fds` until each reaches EOF.
-uint64_t Sink(std::vector<int> fds) {
-  std::vector<pollfd> open;
-  for (int fd : fds) open.push_back(pollfd{fd, POLLIN, 0});
-  uint64_t total = 0;
-  char scratch[1];
-  while (!open.empty()) {
-    if (::poll(open.data(), open.size(), 1000) <= 0) continue;
-    for (size_t i = 0; i < open.size();) {
-      if (open[i].revents == 0) {
-        ++i;
-        continue;
-      }
-      // MSG_TRUNC on TCP discards without copying: the sender is measured.
-      const ssize_t n = ::recv(open[i].fd, scratch, 1 << 30,
-                               MSG_TRUNC | MSG_DONTWAIT);
-      if (n > 0 || (n < 0 && errno == EAGAIN)) {
-        if (n > 0) total += static_cast<uint64_t>(n);
-        open[i].revents = 0;
-        ++i;
-        continue;
-      }
-      open[i] = open.back();
-      open.pop_back();
-    }
-  }
-  return total;
-}
-
-double ThreadCpuSeconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_THREAD, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) /
-             1e6;
-}
+using sluice::tools::Connection;
 
 struct Outcome {
   uint64_t bytes = 0;
@@ -138,6 +48,11 @@ struct Outcome {
   double cpu_seconds = 0;
   uint64_t syscalls = 0;
 };
+
+[[noreturn]] void Die(const absl::Status& status) {
+  std::fprintf(stderr, "%s\n", status.ToString().c_str());
+  std::exit(1);
+}
 
 sluice::UringDataPath UringPathFlag() {
   const std::string path = absl::GetFlag(FLAGS_uring_path);
@@ -160,57 +75,42 @@ Outcome RunBackend(sluice::BackendKind backend, int file_fd, int connections,
   options.pipe_size = static_cast<uint32_t>(absl::GetFlag(FLAGS_pipe_size));
   absl::StatusOr<std::unique_ptr<sluice::Engine>> engine =
       sluice::Engine::Create(options);
-  if (!engine.ok()) {
-    std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
-    std::exit(1);
-  }
-  std::vector<Connection> conns = Connect(connections);
-  std::vector<int> receivers;
-  for (const Connection& c : conns) receivers.push_back(c.receiver);
-  uint64_t received = 0;
-  std::thread sink([&] { received = Sink(receivers); });
+  if (!engine.ok()) Die(engine.status());
+  absl::StatusOr<sluice::tools::Connections> conns =
+      sluice::tools::Connections::Open(connections);
+  if (!conns.ok()) Die(conns.status());
+  sluice::tools::Sink sink(conns->receivers(),
+                           absl::GetFlag(FLAGS_sink_threads));
 
   Outcome outcome;
   const absl::Time start = absl::Now();
   const absl::Time end = start + duration;
-  const double cpu_start = ThreadCpuSeconds();
+  const double cpu_start = sluice::tools::ProcessCpuSeconds();
   // Each connection sends the file again and again until time is up.
-  std::function<void(int)> send_on = [&](int i) {
+  std::function<void(const Connection&)> send_on = [&](const Connection& c) {
     absl::StatusOr<sluice::TransferId> id = (*engine)->Submit(
-        {.socket_fd = conns[i].sender, .file_fd = file_fd},
-        [&, i](sluice::TransferId, const sluice::TransferResult& result) {
-          if (!result.status.ok()) {
-            std::fprintf(stderr, "transfer failed: %s\n",
-                         result.status.ToString().c_str());
-            std::exit(1);
-          }
+        {.socket_fd = c.sender, .file_fd = file_fd},
+        [&](sluice::TransferId, const sluice::TransferResult& result) {
+          if (!result.status.ok()) Die(result.status);
           outcome.bytes += result.bytes_sent;
           ++outcome.transfers;
           if (absl::Now() < end) {
-            send_on(i);
+            send_on(c);
           } else {
-            ::shutdown(conns[i].sender, SHUT_WR);
+            ::shutdown(c.sender, SHUT_WR);
           }
         });
-    if (!id.ok()) {
-      std::fprintf(stderr, "%s\n", id.status().ToString().c_str());
-      std::exit(1);
-    }
+    if (!id.ok()) Die(id.status());
   };
-  for (int i = 0; i < connections; ++i) send_on(i);
-  if (absl::Status ran = (*engine)->Run(); !ran.ok()) {
-    std::fprintf(stderr, "%s\n", ran.ToString().c_str());
-    std::exit(1);
-  }
+  for (const Connection& c : conns->all()) send_on(c);
+  if (absl::Status ran = (*engine)->Run(); !ran.ok()) Die(ran);
   outcome.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  outcome.cpu_seconds = ThreadCpuSeconds() - cpu_start;
   outcome.syscalls = (*engine)->stats().syscalls;
-  sink.join();
-  outcome.received = received;
-  for (const Connection& c : conns) {
-    ::close(c.sender);
-    ::close(c.receiver);
-  }
+  outcome.received = sink.Join();
+  // The sender's CPU: every thread of the process (io-wq workers included)
+  // but the sink's.
+  outcome.cpu_seconds =
+      sluice::tools::ProcessCpuSeconds() - cpu_start - sink.cpu_seconds();
   return outcome;
 }
 
@@ -222,7 +122,9 @@ int main(int argc, char** argv) {
       "compares them.");
   absl::ParseCommandLine(argc, argv);
   uint64_t file_size;
-  if (!ParseSize(absl::GetFlag(FLAGS_file_size), file_size) || file_size == 0) {
+  if (!sluice::tools::ParseByteSize(absl::GetFlag(FLAGS_file_size),
+                                    file_size) ||
+      file_size == 0) {
     std::fprintf(stderr, "bad --file_size \"%s\" (e.g. 64MiB)\n",
                  absl::GetFlag(FLAGS_file_size).c_str());
     return 2;
@@ -236,8 +138,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (absl::Status probe = sluice::ProbeBackend(*kind); !probe.ok()) {
-      std::fprintf(stderr, "skipping %s: %s\n",
-                   std::string(name).c_str(), probe.ToString().c_str());
+      std::fprintf(stderr, "skipping %s: %s\n", std::string(name).c_str(),
+                   probe.ToString().c_str());
       continue;
     }
     backends.push_back(*kind);
@@ -247,24 +149,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--connections must be positive\n");
     return 2;
   }
+  absl::StatusOr<int> file = sluice::tools::MakeCachedFile(file_size);
+  if (!file.ok()) Die(file.status());
 
-  // A file in /tmp, written once and read from the page cache afterwards.
-  char path[] = "/tmp/sluice-demo-XXXXXX";
-  const int file_fd = ::mkstemp(path);
-  ::unlink(path);
-  std::string chunk(1 << 20, '\0');
-  for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = static_cast<char>(i * 7);
-  for (uint64_t at = 0; at < file_size; at += chunk.size()) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk.size(), file_size - at));
-    if (::pwrite(file_fd, chunk.data(), n, static_cast<off_t>(at)) !=
-        static_cast<ssize_t>(n)) {
-      std::perror("pwrite");
-      return 1;
-    }
-  }
-
-  const absl::Duration duration =
-      absl::Seconds(absl::GetFlag(FLAGS_seconds));
+  const absl::Duration duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
   std::printf("%d connections over loopback TCP, %s file, %.1f s per backend\n",
               connections, absl::GetFlag(FLAGS_file_size).c_str(),
               absl::ToDoubleSeconds(duration));
@@ -273,7 +161,7 @@ int main(int argc, char** argv) {
   double first_rate = 0;
   bool ok = true;
   for (const sluice::BackendKind backend : backends) {
-    const Outcome o = RunBackend(backend, file_fd, connections, duration);
+    const Outcome o = RunBackend(backend, *file, connections, duration);
     const double gib = static_cast<double>(o.bytes) / (1 << 30);
     const double rate = gib / o.seconds;
     if (first_rate == 0) first_rate = rate;
@@ -292,6 +180,5 @@ int main(int argc, char** argv) {
       ok = false;
     }
   }
-  ::close(file_fd);
   return ok ? 0 : 1;
 }
