@@ -25,26 +25,33 @@ size_t ReadSysctl(const char* path, size_t fallback) {
 
 }  // namespace
 
-size_t PipeBound(size_t max_pipes, size_t pipe_size) {
+PipePlan PlanPipes(size_t max_pipes, size_t pipe_size) {
+  constexpr size_t kMinPipe = 64 * 1024;
   rlimit files{};
   ::getrlimit(RLIMIT_NOFILE, &files);
-  const size_t fd_budget =
-      files.rlim_cur == RLIM_INFINITY ? 1 << 20 : files.rlim_cur / 8;
-  // Soft limit 0 means no limit (Linux 4.5+ semantics of the sysctl).
+  size_t count = files.rlim_cur == RLIM_INFINITY
+                     ? size_t{1} << 20
+                     : static_cast<size_t>(files.rlim_cur) / 8;
+  if (max_pipes != 0) count = std::min(count, max_pipes);
+  size_t size = std::min(
+      std::max(pipe_size, kMinPipe),
+      ReadSysctl("/proc/sys/fs/pipe-max-size", size_t{1} << 20));
+  // fs.pipe-user-pages-soft of 0 means no limit.
   const size_t soft_pages =
       ReadSysctl("/proc/sys/fs/pipe-user-pages-soft", 16384);
-  const size_t pages_per_pipe = std::max<size_t>(1, pipe_size / 4096);
-  const size_t page_budget =
-      soft_pages == 0 ? size_t{1} << 20 : soft_pages / 2 / pages_per_pipe;
-  size_t bound = std::min(fd_budget, page_budget);
-  if (max_pipes != 0) bound = std::min(bound, max_pipes);
-  return bound;
+  if (soft_pages != 0 && count > 0) {
+    const size_t budget = soft_pages / 2 * 4096;
+    while (size > kMinPipe && count * size > budget) size /= 2;
+    count = std::min(count, budget / size);
+  }
+  return PipePlan{count, size};
 }
 
-PipePool::PipePool(size_t max_pipes, size_t pipe_size)
-    : pipe_size_(std::min(pipe_size,
-                          ReadSysctl("/proc/sys/fs/pipe-max-size", 1 << 20))),
-      bound_(PipeBound(max_pipes, pipe_size_)) {}
+PipePool::PipePool(size_t max_pipes, size_t pipe_size) {
+  const PipePlan plan = PlanPipes(max_pipes, pipe_size);
+  pipe_size_ = plan.size;
+  bound_ = plan.count;
+}
 
 std::optional<Pipe> PipePool::Acquire() {
   if (!idle_.empty()) {

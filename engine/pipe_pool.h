@@ -3,12 +3,14 @@
 // PipePool: reusable pipes for splice, created on demand up to a bound.
 //
 // The bound comes from what the system can spare, not from the number of
-// connections: each pipe costs two fds and `pipe_size` bytes of the user's
-// pipe page budget (fs.pipe-user-pages-soft; past it the kernel hands out
-// one-page pipes and splice throughput collapses). When the pool is at its
-// bound or the kernel refuses a pipe, Acquire() says so and the caller
-// takes another path for that push; no transfer fails for lack of a pipe.
-// A pipe that may still hold bytes is closed, never handed out again.
+// connections: each pipe costs two fds and its size in the user's pipe page
+// budget (fs.pipe-user-pages-soft; past it the kernel hands out one-page
+// pipes and splice throughput collapses). So the pool plans how many pipes
+// of what size fit (PlanPipes) and sizes every pipe alike: many concurrent
+// splices get smaller pipes rather than most of them getting none. When the
+// pool is at its bound or the kernel refuses a pipe, Acquire() says so and
+// the caller takes another path for that push; no transfer fails for lack of
+// a pipe. A pipe that may still hold bytes is closed, never handed out again.
 
 #ifndef SLUICE_ENGINE_PIPE_POOL_H_
 #define SLUICE_ENGINE_PIPE_POOL_H_
@@ -27,9 +29,20 @@ struct Pipe {
   UniqueFd write;
 };
 
+// How many pipes of what size the pool may hold.
+struct PipePlan {
+  size_t count = 0;
+  size_t size = 0;
+};
+
+// At most `max_pipes` pipes (0: no limit of its own) and a quarter of the fd
+// limit; each of at most `pipe_size` bytes, and together at most half the
+// user's pipe page budget, with no pipe smaller than 64 KiB (fewer pipes
+// instead).
+PipePlan PlanPipes(size_t max_pipes, size_t pipe_size);
+
 class PipePool {
  public:
-  // `max_pipes` 0: the bound is derived from the system's limits alone.
   PipePool(size_t max_pipes, size_t pipe_size);
 
   // An empty pipe of `pipe_size()` bytes; nullopt at the bound or when the
@@ -46,16 +59,11 @@ class PipePool {
   size_t open() const { return open_; }
 
  private:
-  size_t pipe_size_;
-  size_t bound_;
+  size_t pipe_size_ = 0;
+  size_t bound_ = 0;
   size_t open_ = 0;
   std::vector<Pipe> idle_;
 };
-
-// The most pipes of `pipe_size` bytes this process should hold: a quarter
-// of the fd limit (two fds each) and half the user's pipe page budget, at
-// most `max_pipes` when nonzero.
-size_t PipeBound(size_t max_pipes, size_t pipe_size);
 
 }  // namespace sluice::internal
 

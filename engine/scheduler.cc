@@ -192,6 +192,12 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
     slot->file_done = true;
   }
 
+  // A cancel or timeout decided while the push was out wins over whatever
+  // the push did meanwhile (even finishing): the caller was told it would.
+  if (slot->ending.has_value()) {
+    End(index, *std::move(slot->ending));
+    return;
+  }
   if (!outcome.error.ok()) {
     End(index, outcome.error);
     return;
@@ -210,10 +216,6 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
   }
   if (AllSent(*slot)) {
     End(index, absl::OkStatus());
-    return;
-  }
-  if (slot->ending.has_value()) {
-    End(index, *std::move(slot->ending));
     return;
   }
   runnable_.push_back(outcome.id);

@@ -143,6 +143,7 @@ class UringBackend final : public Backend {
     t.id = id;
     t.endpoints = endpoints;
     t.path = ChoosePath(endpoints);
+    ++open_transfers_;
   }
 
   void Push(const PushRequest& request) override {
@@ -183,6 +184,7 @@ class UringBackend final : public Backend {
     if (t.id != id) return;
     ReleasePipe(t);
     t = UringTransfer();
+    --open_transfers_;
   }
 
   absl::Status Wait(absl::Duration timeout,
@@ -504,6 +506,12 @@ class UringBackend final : public Backend {
   // step goes by sendfile instead.
   bool AdvanceSplice(UringTransfer& t) {
     PushProgress& push = t.push;
+    // With few transfers, the hop to an io-wq worker costs more than the
+    // spare cores give back: the policy sends them inline.
+    if (options_.uring_data_path == UringDataPath::kAuto && t.in_pipe == 0 &&
+        open_transfers_ < kSpliceMinTransfers) {
+      return false;
+    }
     if (!t.pipe.has_value()) {
       t.pipe = pipes_.Acquire();
       if (!t.pipe.has_value()) return false;
@@ -530,6 +538,7 @@ class UringBackend final : public Backend {
     }
     const unsigned n = static_cast<unsigned>(
         std::min<uint64_t>(push.file_left(), pipes_.pipe_size()));
+    ++stats_.splices;
     io_uring_sqe* in = GetSqe();
     io_uring_prep_splice(in, t.endpoints.file_fd,
                          static_cast<int64_t>(push.file_position()),
@@ -623,8 +632,10 @@ class UringBackend final : public Backend {
     outcomes_->push_back(t.push.outcome);
   }
 
-  // Splice's io-wq workers need cores of their own to pay off.
+  // Splice's io-wq workers need cores of their own to pay off, and enough
+  // transfers to keep them busy (measured: see the io_uring issue's note).
   static constexpr unsigned kSpliceMinCpus = 4;
+  static constexpr size_t kSpliceMinTransfers = 4;
 
   io_uring ring_;
   const EngineOptions options_;
@@ -632,6 +643,7 @@ class UringBackend final : public Backend {
   PipePool pipes_;
   const unsigned usable_cpus_;
   bool enabled_ = false;
+  size_t open_transfers_ = 0;
   UniqueFd wake_event_;
   std::vector<UringTransfer> transfers_;
   std::vector<uint32_t> fresh_;

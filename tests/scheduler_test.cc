@@ -266,6 +266,21 @@ TEST_P(CancelPhaseTest, CancelWhilePushedWaitsForTheBackend) {
 
 INSTANTIATE_TEST_SUITE_P(Phases, CancelPhaseTest, ::testing::Values(0, 1, 2));
 
+TEST_F(SchedulerTest, CancelWinsEvenIfThePendingPushFinishesEverything) {
+  Make();
+  backend_.MakeCancelsLate();
+  const TransferId id = Submit(Plan(100));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_TRUE(backend_.IsPending(id));
+  EXPECT_TRUE(scheduler_->Cancel(id));
+  // The backend could not stop the push in time: it moved every byte.
+  backend_.Answer1({.id = id, .file_bytes = 100});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status, StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(ResultOf(id)->bytes_sent, 100u);
+}
+
 TEST_F(SchedulerTest, IdsAreNotConfusedAfterSlotReuse) {
   Make();
   backend_.AutoAnswer(FakeBackend::MoveAll);

@@ -47,8 +47,10 @@ namespace sluice {
 // backends ignore it; sources no zero-copy call can read always copy.
 enum class UringDataPath {
   // Splice for transfers of at least `splice_min_bytes` when the engine's
-  // thread may run on at least 4 CPUs (splice runs on io-wq worker threads,
-  // which pay off only where spare cores exist); inline sendfile otherwise.
+  // thread may run on at least 4 CPUs and at least 4 transfers are running
+  // (splice runs on io-wq worker threads, which pay off only where spare
+  // cores exist and enough transfers keep them busy); inline sendfile
+  // otherwise.
   kAuto,
   // sendfile(2) on the engine thread whenever io_uring reports the socket
   // writable; io_uring carries readiness, header and trailer.
@@ -75,9 +77,11 @@ struct EngineOptions {
   // io_uring only (see UringDataPath).
   UringDataPath uring_data_path = UringDataPath::kAuto;
   uint64_t splice_min_bytes = 256 * 1024;
-  // Bytes per splice pipe (F_SETPIPE_SZ; capped by fs.pipe-max-size), and
-  // the most pipes the engine holds (further capped by the fd limit and the
-  // user's pipe page budget; transfers without a pipe use sendfile).
+  // The most pipes the engine holds for splice, and the most bytes each
+  // holds (F_SETPIPE_SZ). Pipes are made smaller, down to 64 KiB, so that
+  // `max_pipes` fit half the user's pipe page budget
+  // (fs.pipe-user-pages-soft); past that, and past a quarter of the fd
+  // limit, there are fewer. A push that finds no pipe goes by sendfile.
   uint32_t pipe_size = 1 << 20;
   size_t max_pipes = 256;
   // io-wq worker threads the ring may start; 0: one per CPU the engine's

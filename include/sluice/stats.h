@@ -46,10 +46,12 @@ struct EngineStats {
   uint64_t syscalls = 0;
   // Times a transfer found its socket full and waited for writability.
   uint64_t would_block = 0;
-  // io_uring only: submit calls, and the SQEs and CQEs they carried.
+  // io_uring only: submit calls, the SQEs and CQEs they carried, and the
+  // file -> pipe -> socket splice steps among them.
   uint64_t submits = 0;
   uint64_t sqes = 0;
   uint64_t cqes = 0;
+  uint64_t splices = 0;
 
   // Why a kAuto engine did not take a better backend ("" when it did).
   std::string backend_note;

@@ -50,6 +50,7 @@ class FakeBackend final : public internal::Backend {
   }
   void Cancel(TransferId id) override {
     cancels_.push_back(id);
+    if (cancels_are_late_) return;  // the test answers the push itself
     auto it = pending_.find(id);
     if (it == pending_.end()) return;
     internal::PushOutcome outcome;
@@ -77,6 +78,10 @@ class FakeBackend final : public internal::Backend {
     return absl::OkStatus();
   }
   int WakeFd() override { return -1; }
+
+  // Makes Cancel() leave pending pushes alone, as a kernel does with a
+  // request that is already running.
+  void MakeCancelsLate() { cancels_are_late_ = true; }
 
   // Answers every pending push at each Wait() with `answer`.
   void AutoAnswer(Answer answer) { answer_ = std::move(answer); }
@@ -116,6 +121,7 @@ class FakeBackend final : public internal::Backend {
  private:
   FakeClock& clock_;
   Answer answer_;
+  bool cancels_are_late_ = false;
   absl::flat_hash_map<TransferId, internal::PushRequest> pending_;
   std::vector<internal::PushOutcome> ready_;
   std::vector<RecordedPush> pushes_;

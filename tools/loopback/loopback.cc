@@ -152,6 +152,12 @@ absl::StatusOr<int> MakeCachedFile(uint64_t size) {
       return Errno("pwrite");
     }
   }
+  // Written back before anything is measured: pages still under writeback
+  // made whichever backend ran first look up to 1.35x slower.
+  if (::fdatasync(fd) != 0) {
+    ::close(fd);
+    return Errno("fdatasync");
+  }
   return fd;
 }
 
