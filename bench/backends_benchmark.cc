@@ -37,12 +37,17 @@ struct Config {
 };
 
 std::vector<Config> Configs() {
-  EngineOptions splice{.backend = BackendKind::kIoUring};
-  splice.uring_data_path = UringDataPath::kSplice;
+  auto uring = [](UringDataPath path) {
+    EngineOptions options{.backend = BackendKind::kIoUring};
+    options.uring_data_path = path;
+    return options;
+  };
   return {
       {"sendfile", {.backend = BackendKind::kSendfile}},
-      {"iouring", {.backend = BackendKind::kIoUring}},
-      {"iouring_splice", splice},
+      {"iouring", uring(UringDataPath::kAuto)},
+      {"iouring_sendfile", uring(UringDataPath::kSendfile)},
+      {"iouring_splice", uring(UringDataPath::kSplice)},
+      {"iouring_copy", uring(UringDataPath::kCopy)},
       {"readsend", {.backend = BackendKind::kReadSend}},
   };
 }
@@ -133,7 +138,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::Finalize();
     std::printf("\ntransfers/s relative to the sendfile backend\n");
     std::printf("%-16s", "cell");
-    for (const Config& config : Configs()) std::printf(" %15s", config.name);
+    for (const Config& config : Configs()) std::printf(" %17s", config.name);
     std::printf("\n");
     for (const auto& [cell, by_backend] : rates_) {
       const auto base = by_backend.find("sendfile");
@@ -142,9 +147,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
         const auto it = by_backend.find(config.name);
         if (it == by_backend.end() || base == by_backend.end() ||
             base->second == 0) {
-          std::printf(" %15s", "-");
+          std::printf(" %17s", "-");
         } else {
-          std::printf(" %14.2fx", it->second / base->second);
+          std::printf(" %16.2fx", it->second / base->second);
         }
       }
       std::printf("\n");

@@ -45,6 +45,7 @@ enum class Op : uint8_t {
   kRead,
   kSpliceIn,   // file -> pipe, linked to:
   kSpliceOut,  // pipe -> socket
+  kSendMsg,    // header + read data + trailer, linked after a kRead
   kCancel,     // its own CQE carries nothing we need
 };
 
@@ -98,6 +99,12 @@ struct UringTransfer {
   std::vector<char> buffer;
   size_t buffer_begin = 0;
   size_t buffer_end = 0;
+  // Copy path, small pushes: READ linked to one SENDMSG of header, data and
+  // trailer. The kernel reads these until the SENDMSG completes.
+  msghdr message{};
+  iovec iov[3]{};
+  size_t message_header = 0;
+  size_t message_data = 0;
 };
 
 absl::Status RingError(int err, absl::string_view what) {
@@ -170,7 +177,7 @@ class UringBackend final : public Backend {
     // completes its target later).
     for (const Op op : {Op::kHeader, Op::kFileSend, Op::kTrailer, Op::kPollOut,
                         Op::kPollIn, Op::kRead, Op::kSpliceIn,
-                        Op::kSpliceOut}) {
+                        Op::kSpliceOut, Op::kSendMsg}) {
       if ((t.in_flight & Bit(op)) == 0) continue;
       io_uring_sqe* sqe = GetSqe();
       if (sqe == nullptr) return;  // it completes by itself eventually
@@ -383,6 +390,27 @@ class UringBackend final : public Backend {
           t.buffer_begin += static_cast<size_t>(res);
         }
         break;
+      case Op::kSendMsg:
+        if (res == -ECANCELED) break;  // the READ came up short
+        if (res == -EAGAIN) {
+          ++stats_.would_block;
+          if (!t.cancel_requested) PrepPoll(t, socket_fd, POLLOUT, Op::kPollOut);
+          return;
+        }
+        if (res < 0) {
+          Fail(t, ErrnoStatus(-res, "sendmsg", socket_fd, push.file_position()));
+        } else {
+          // What went out, in order: header, read data, trailer.
+          uint64_t left = static_cast<uint64_t>(res);
+          const uint64_t header = std::min<uint64_t>(left, t.message_header);
+          push.outcome.header_bytes += header;
+          left -= header;
+          const uint64_t data = std::min<uint64_t>(left, t.message_data);
+          push.outcome.file_bytes += data;
+          t.buffer_begin += static_cast<size_t>(data);
+          push.outcome.trailer_bytes += left - data;
+        }
+        break;
       case Op::kRead:
         if (res == -ECANCELED) break;
         if (res == -EAGAIN) {
@@ -400,7 +428,9 @@ class UringBackend final : public Backend {
         } else if (res == 0) {
           push.outcome.file_ended = true;
         } else {
-          t.buffer_begin = 0;
+          // Reads land at the buffer's start (both prep paths empty it
+          // first); a linked SENDMSG's CQE may already have moved
+          // buffer_begin, so it is left alone.
           t.buffer_end = static_cast<size_t>(res);
         }
         break;
@@ -412,7 +442,7 @@ class UringBackend final : public Backend {
       case Op::kNone:
         return;
     }
-    if (t.in_flight != 0) return;  // the other half of a splice pair
+    if (t.in_flight != 0) return;  // the other half of a linked pair
     if (op == Op::kSpliceIn || op == Op::kSpliceOut) SpliceDone(t);
     Advance(t);
   }
@@ -457,6 +487,7 @@ class UringBackend final : public Backend {
       return;
     }
     const int socket_fd = t.endpoints.socket_fd;
+    if (t.path == Path::kCopy && PrepReadSendMsg(t)) return;
     if (!push.header_left().empty()) {
       // MSG_MORE holds the header back so it leaves with the file bytes.
       const bool more = push.file_left() > 0 || !push.trailer_left().empty();
@@ -555,6 +586,51 @@ class UringBackend final : public Backend {
     return true;
   }
 
+  // The rest of a small push from a regular file as one linked pair: READ
+  // the file bytes, then one SENDMSG of header, data and trailer, so the
+  // whole response is one submission and one segment. A short READ (the
+  // file shrank) fails the SENDMSG with -ECANCELED and the push goes on
+  // from what was read. False when this does not apply.
+  bool PrepReadSendMsg(UringTransfer& t) {
+    PushProgress& push = t.push;
+    const uint64_t n = push.file_left();
+    if (t.endpoints.source != SourceKind::kRegularFile || n == 0 ||
+        n > kCopyChunk || push.outcome.file_ended ||
+        t.buffer_begin < t.buffer_end) {
+      return false;
+    }
+    if (io_uring_sq_space_left(&ring_) < 2) (void)Submit();
+    if (io_uring_sq_space_left(&ring_) < 2) {
+      Retry(t);
+      return true;
+    }
+    if (t.buffer.size() < n) t.buffer.resize(static_cast<size_t>(n));
+    t.buffer_begin = 0;
+    t.buffer_end = 0;
+    io_uring_sqe* read = GetSqe();
+    io_uring_prep_read(read, t.endpoints.file_fd, t.buffer.data(),
+                       static_cast<unsigned>(n), push.file_position());
+    read->flags |= IOSQE_IO_LINK;
+    io_uring_sqe_set_data64(read, UserData(t.id, Op::kRead));
+
+    const absl::string_view header = push.header_left();
+    const absl::string_view trailer = push.trailer_left();
+    t.iov[0] = {const_cast<char*>(header.data()), header.size()};
+    t.iov[1] = {t.buffer.data(), static_cast<size_t>(n)};
+    t.iov[2] = {const_cast<char*>(trailer.data()), trailer.size()};
+    t.message = msghdr{};
+    t.message.msg_iov = t.iov;
+    t.message.msg_iovlen = 3;
+    t.message_header = header.size();
+    t.message_data = static_cast<size_t>(n);
+    io_uring_sqe* send = GetSqe();
+    io_uring_prep_sendmsg(send, t.endpoints.socket_fd, &t.message,
+                          MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(send, UserData(t.id, Op::kSendMsg));
+    t.in_flight |= Bit(Op::kRead) | Bit(Op::kSendMsg);
+    return true;
+  }
+
   void AdvanceCopy(UringTransfer& t) {
     PushProgress& push = t.push;
     if (t.buffer_begin < t.buffer_end) {
@@ -566,7 +642,9 @@ class UringBackend final : public Backend {
                more ? MSG_MORE : 0);
       return;
     }
-    if (t.buffer.empty()) t.buffer.resize(kCopyChunk);
+    if (t.buffer.size() < kCopyChunk) t.buffer.resize(kCopyChunk);
+    t.buffer_begin = 0;
+    t.buffer_end = 0;
     const unsigned want = static_cast<unsigned>(
         std::min<uint64_t>(push.file_left(), t.buffer.size()));
     io_uring_sqe* sqe = GetSqe();
