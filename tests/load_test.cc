@@ -1,0 +1,211 @@
+// Copyright 2026 The sluice Authors.
+//
+// sluice-load as its users run it (the binary, in a subprocess): flag
+// errors, short verified runs per backend, the JSON it writes, and a
+// stand-alone sink in a second process. Plus its sink's byte checking,
+// in-process, against deliberately wrong bytes.
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "sluice/backend_kind.h"
+#include "tests/testing/subprocess.h"
+#include "tools/load/address.h"
+#include "tools/load/frame.h"
+#include "tools/load/sink.h"
+#include "tools/load/workload.h"
+
+namespace sluice {
+namespace {
+
+using ::sluice::testing::ProcessResult;
+using ::sluice::testing::RunProcess;
+using ::testing::HasSubstr;
+
+std::string LoadBinary() {
+  const char* path = std::getenv("SLUICE_LOAD");
+  return path != nullptr ? path : "";
+}
+
+class LoadToolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (LoadBinary().empty()) GTEST_SKIP() << "SLUICE_LOAD is not set";
+  }
+  ProcessResult Load(std::vector<std::string> args,
+                     absl::Duration limit = absl::Seconds(120)) {
+    args.insert(args.begin(), LoadBinary());
+    return RunProcess(args, limit);
+  }
+  std::string TempPath(const std::string& name) {
+    return absl::StrCat("/tmp/sluice-load-test-", ::getpid(), "-", name);
+  }
+};
+
+TEST_F(LoadToolTest, UnknownBackendIsAUsageError) {
+  ProcessResult r = Load({"--backends=iouring,warp"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown backend \"warp\""));
+}
+
+TEST_F(LoadToolTest, BadSizeUnitIsAUsageError) {
+  ProcessResult r = Load({"--object-size=16KB"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("bad object size \"16KB\""));
+  r = Load({"--object-size=16KiB:80,1MiB:x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("bad object size \"1MiB:x\""));
+}
+
+TEST_F(LoadToolTest, OtherBadFlagsAreUsageErrors) {
+  EXPECT_EQ(Load({"--offset-mode=sideways"}).exit_code, 2);
+  EXPECT_EQ(Load({"--connections=0"}).exit_code, 2);
+  EXPECT_EQ(Load({"--transport=carrier-pigeon"}).exit_code, 2);
+  EXPECT_EQ(Load({"--connect=nowhere"}).exit_code, 2);
+}
+
+// A short run per backend with every byte checked by the sink, and the
+// JSON report's shape.
+TEST_F(LoadToolTest, VerifiedRunPerBackendWritesTheReport) {
+  for (BackendKind kind : AvailableBackends()) {
+    SCOPED_TRACE(BackendKindName(kind));
+    const std::string json_path = TempPath("report.json");
+    ProcessResult r = Load({absl::StrCat("--backends=", BackendKindName(kind)),
+                            "--connections=8", "--transfers=300", "--verify",
+                            "--offset-mode=random-range",
+                            "--object-size=4KiB:3,300KiB:1", "--objects=6",
+                            "--header-bytes=100", "--rounds=2",
+                            absl::StrCat("--json=", json_path)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream in(json_path);
+    nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
+    ::unlink(json_path.c_str());
+    ASSERT_FALSE(report.is_discarded()) << "report is not JSON";
+    EXPECT_EQ(report["params"]["verify"], true);
+    EXPECT_EQ(report["params"]["connections"], 8);
+    EXPECT_TRUE(report["machine"]["kernel"].is_string());
+    EXPECT_GE(report["machine"]["cores"].get<int>(), 1);
+    ASSERT_EQ(report["results"].size(), 1u);
+    const nlohmann::json& result = report["results"][0];
+    EXPECT_EQ(result["backend"], std::string(BackendKindName(kind)));
+    for (const char* key :
+         {"bytes", "file_bytes", "transfers", "seconds", "gib_per_s",
+          "transfers_per_s", "cpu_s_per_gib", "submits_per_transfer"}) {
+      EXPECT_TRUE(result[key].is_number()) << key;
+    }
+    for (const char* key : {"p50", "p99", "p999"}) {
+      EXPECT_TRUE(result["latency_us"][key].is_number()) << key;
+    }
+    EXPECT_TRUE(result["errors"].is_object());
+    EXPECT_TRUE(result["errors"].empty());
+    // Two rounds of exactly 300 transfers, every byte acknowledged.
+    ASSERT_EQ(result["rounds"].size(), 2u);
+    EXPECT_EQ(result["transfers"], 600);
+    uint64_t bytes = 0;
+    for (const nlohmann::json& round : result["rounds"]) {
+      EXPECT_EQ(round["transfers"], 300);
+      EXPECT_EQ(round["reconciled"], true);
+      EXPECT_EQ(round["sink_mismatched_bytes"], 0);
+      EXPECT_EQ(round["sink_bytes"], round["bytes"]);
+      bytes += round["bytes"].get<uint64_t>();
+    }
+    EXPECT_EQ(result["bytes"], bytes);
+    EXPECT_GT(result["bytes"].get<uint64_t>(),
+              result["file_bytes"].get<uint64_t>());
+  }
+}
+
+TEST_F(LoadToolTest, StandAloneSinkAndConnectWorkTogether) {
+  testing::BackgroundProcess sink(
+      {LoadBinary(), "sink", "--listen=127.0.0.1:0", "--verify"});
+  const std::string line = sink.ReadLine(absl::Seconds(20));
+  const std::string prefix = "sluice-load sink listening on ";
+  ASSERT_EQ(line.rfind(prefix, 0), 0u) << "sink said: " << line;
+  std::string address = line.substr(prefix.size());
+  address = address.substr(0, address.find(' '));
+
+  ProcessResult r = Load({absl::StrCat("--connect=", address), "--verify",
+                          "--connections=4", "--transfers=100",
+                          "--object-size=64KiB", "--objects=3"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(address));
+
+  ProcessResult stopped = sink.Stop(absl::Seconds(20));
+  EXPECT_EQ(stopped.exit_code, 0);
+  EXPECT_THAT(stopped.out, HasSubstr(" 0 mismatched bytes"));
+}
+
+// The verifying sink itself: a stream with one wrong body byte is caught,
+// and the Ack says so.
+TEST(LoadSinkTest, VerifyingSinkCountsWrongBytes) {
+  absl::StatusOr<load::Address> any = load::ParseAddress("127.0.0.1:0");
+  ASSERT_TRUE(any.ok());
+  absl::StatusOr<std::unique_ptr<load::LoadSink>> sink =
+      load::LoadSink::Start(*any, 1, /*verify=*/true);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  absl::StatusOr<int> fd = load::Connect((*sink)->address());
+  ASSERT_TRUE(fd.ok()) << fd.status();
+
+  const load::Frame frame{.object = 3, .offset = 1000, .count = 5000,
+                          .head_bytes = 90};
+  std::string stream = load::MakeHead(frame);
+  ASSERT_EQ(stream.size(), 90u);
+  for (uint64_t i = 0; i < frame.count; ++i) {
+    stream.push_back(load::ObjectByte(frame.object, frame.offset + i));
+  }
+  stream[90 + 1234] ^= 0x5a;  // one corrupted body byte
+  ASSERT_EQ(::send(*fd, stream.data(), stream.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(stream.size()));
+  ::shutdown(*fd, SHUT_WR);
+  load::Ack ack;
+  size_t got = 0;
+  for (int i = 0; i < 100 && got < sizeof(ack); ++i) {
+    const ssize_t n = ::recv(*fd, reinterpret_cast<char*>(&ack) + got,
+                             sizeof(ack) - got, 0);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(*fd);
+  ASSERT_EQ(got, sizeof(ack));
+  EXPECT_EQ(ack.bytes, stream.size());
+  EXPECT_EQ(ack.frames, 1u);
+  EXPECT_EQ(ack.mismatched_bytes, 1u);
+}
+
+TEST(LoadFrameTest, RoundTripsAndRejectsGarbage) {
+  const load::Frame frame{.object = 7, .offset = 1ull << 40, .count = 12345,
+                          .head_bytes = 200};
+  const std::string head = load::MakeHead(frame);
+  ASSERT_EQ(head.size(), 200u);
+  std::optional<load::Frame> parsed = load::ParseFrame(head);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->object, 7u);
+  EXPECT_EQ(parsed->offset, 1ull << 40);
+  EXPECT_EQ(parsed->count, 12345u);
+  EXPECT_EQ(parsed->head_bytes, 200u);
+  EXPECT_FALSE(load::ParseFrame(std::string(64, 'x')).has_value());
+  EXPECT_FALSE(load::ParseFrame(head.substr(0, 40)).has_value());
+}
+
+TEST(LoadWorkloadTest, ParsesSizeMixes) {
+  absl::StatusOr<load::SizeMix> mix =
+      load::ParseSizeMix("16KiB:80,1MiB:15,64MiB:5");
+  ASSERT_TRUE(mix.ok());
+  EXPECT_EQ(mix->sizes, (std::vector<uint64_t>{16 << 10, 1 << 20, 64 << 20}));
+  EXPECT_EQ(mix->weights, (std::vector<double>{80, 15, 5}));
+  EXPECT_FALSE(load::ParseSizeMix("16KB").ok());
+  EXPECT_FALSE(load::ParseSizeMix("0B").ok());
+  EXPECT_FALSE(load::ParseSizeMix("1MiB:-3").ok());
+}
+
+}  // namespace
+}  // namespace sluice

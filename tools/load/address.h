@@ -1,0 +1,37 @@
+// Copyright 2026 The sluice Authors.
+//
+// Socket addresses as sluice-load's flags spell them: "127.0.0.1:9000",
+// "[::1]:9000", "localhost:9000" (numeric or localhost only: no resolver),
+// or "unix:/path/to/socket".
+
+#ifndef SLUICE_TOOLS_LOAD_ADDRESS_H_
+#define SLUICE_TOOLS_LOAD_ADDRESS_H_
+
+#include <sys/socket.h>
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace sluice::load {
+
+struct Address {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+
+  int family() const { return storage.ss_family; }
+  std::string ToString() const;
+};
+
+absl::StatusOr<Address> ParseAddress(absl::string_view text);
+
+// A listening SOCK_STREAM socket bound to `address` (port 0: any), and the
+// address it got.
+absl::StatusOr<int> Listen(Address& address);
+// A blocking SOCK_STREAM socket connected to `address`.
+absl::StatusOr<int> Connect(const Address& address);
+
+}  // namespace sluice::load
+
+#endif  // SLUICE_TOOLS_LOAD_ADDRESS_H_

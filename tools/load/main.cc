@@ -1,0 +1,390 @@
+// Copyright 2026 The sluice Authors.
+//
+// sluice-load: drives sluice engines against a discarding (or verifying)
+// sink and compares backends side by side, in one process or two.
+//
+//   sluice-load --backends=iouring,sendfile,readsend --connections=1024
+//               --object-size=16KiB --duration=5s
+//   sluice-load sink --listen=127.0.0.1:9000 &
+//   sluice-load --connect=127.0.0.1:9000 --verify
+//
+// Flags may be spelled with '-' or '_' (--object-size, --object_size).
+// Exit status: 0 when every round's bytes reconcile with the sink, 1 when
+// one does not (or the sink saw a wrong byte), 2 for bad flags.
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "sluice/engine.h"
+#include "tools/load/address.h"
+#include "tools/load/frame.h"
+#include "tools/load/report.h"
+#include "tools/load/runner.h"
+#include "tools/load/sink.h"
+#include "tools/load/workload.h"
+
+ABSL_FLAG(std::string, backends, "",
+          "comma-separated backends to compare, run one after the other: "
+          "iouring, sendfile, readsend (default: every one available here)");
+ABSL_FLAG(int, connections, 256, "concurrent connections (split over threads)");
+ABSL_FLAG(std::string, object_size, "16KiB:80,1MiB:15,16MiB:5",
+          "object size, or a weighted mix SIZE:WEIGHT,...; units B, KiB, "
+          "MiB, GiB");
+ABSL_FLAG(int, objects, 64, "distinct objects (files) to create");
+ABSL_FLAG(std::string, dir, "",
+          "send the regular files in this directory instead of creating "
+          "objects (kept as they are)");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
+          "how long each backend runs in each round");
+ABSL_FLAG(int64_t, transfers, 0,
+          "stop each backend's round after this many transfers instead of "
+          "--duration");
+ABSL_FLAG(int, header_bytes, 0,
+          "bytes of HTTP-like head before each object (a 64-byte frame "
+          "naming the slice when >= 64 or with --verify)");
+ABSL_FLAG(std::string, offset_mode, "whole",
+          "whole: send whole objects; random-range: random [offset,count) "
+          "slices, like HTTP Range requests");
+ABSL_FLAG(int, threads, 1, "sender threads, one engine each");
+ABSL_FLAG(std::string, transport, "tcp", "tcp (127.0.0.1) or unix");
+ABSL_FLAG(bool, verify, false,
+          "the sink checks every body byte against its object (slower)");
+ABSL_FLAG(int, rounds, 1,
+          "rounds per backend, in alternating order, reported as median and "
+          "min-max");
+ABSL_FLAG(std::string, json, "", "also write the report as JSON here");
+ABSL_FLAG(std::string, connect, "",
+          "send to a stand-alone sink (sluice-load sink) at ADDR:PORT or "
+          "unix:PATH instead of one in this process");
+ABSL_FLAG(std::string, listen, "127.0.0.1:0",
+          "sink mode: where to listen (ADDR:PORT or unix:PATH)");
+ABSL_FLAG(int, sink_threads, 0,
+          "threads reading on the sink side (0: a quarter of the cores)");
+ABSL_FLAG(std::string, uring_path, "auto",
+          "io_uring data path: auto, sendfile, splice, copy");
+ABSL_FLAG(uint64_t, seed, 1, "seed for object sizes and slices");
+
+namespace sluice::load {
+namespace {
+
+[[noreturn]] void UsageError(const std::string& message) {
+  std::fprintf(stderr, "sluice-load: %s\n(see --help)\n", message.c_str());
+  std::exit(2);
+}
+
+// Lets flags be written with '-' as well as '_': --object-size.
+std::vector<char*> NormalizeFlagNames(int argc, char** argv) {
+  std::vector<char*> out(argv, argv + argc);
+  for (int i = 1; i < argc; ++i) {
+    char* arg = argv[i];
+    if (arg[0] != '-' || arg[1] != '-') continue;
+    for (char* c = arg + 2; *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') *c = '_';
+    }
+  }
+  return out;
+}
+
+int SinkThreads() {
+  const int flag = absl::GetFlag(FLAGS_sink_threads);
+  if (flag > 0) return flag;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 4);
+}
+
+void RaiseFdLimit(uint64_t want) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < want) {
+    limit.rlim_cur = std::min<rlim_t>(want, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+// sluice-load sink: serves until SIGINT or SIGTERM, then prints totals.
+int RunSink() {
+  absl::StatusOr<Address> address = ParseAddress(absl::GetFlag(FLAGS_listen));
+  if (!address.ok()) UsageError(std::string(address.status().message()));
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // threads inherit the mask
+  RaiseFdLimit(1 << 16);
+  absl::StatusOr<std::unique_ptr<LoadSink>> sink = LoadSink::Start(
+      *address, SinkThreads(), absl::GetFlag(FLAGS_verify));
+  if (!sink.ok()) {
+    std::fprintf(stderr, "sluice-load sink: %s\n",
+                 sink.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("sluice-load sink listening on %s%s\n",
+              (*sink)->address().ToString().c_str(),
+              absl::GetFlag(FLAGS_verify) ? " (verifying)" : "");
+  std::fflush(stdout);
+  int signal = 0;
+  sigwait(&stop, &signal);
+  const SinkTotals totals = (*sink)->totals();
+  std::printf("sink: %llu connections, %llu bytes, %llu frames, %llu "
+              "mismatched bytes\n",
+              (unsigned long long)totals.connections,
+              (unsigned long long)totals.bytes,
+              (unsigned long long)totals.frames,
+              (unsigned long long)totals.mismatched_bytes);
+  return totals.mismatched_bytes == 0 ? 0 : 1;
+}
+
+std::vector<BackendKind> BackendsFlag() {
+  std::vector<BackendKind> backends;
+  const std::string flag = absl::GetFlag(FLAGS_backends);
+  if (flag.empty()) return AvailableBackends();
+  for (absl::string_view name : absl::StrSplit(flag, ',', absl::SkipEmpty())) {
+    absl::StatusOr<BackendKind> kind = ParseBackendKind(name);
+    if (!kind.ok() || *kind == BackendKind::kAuto) {
+      UsageError(absl::StrCat("--backends: unknown backend \"", name,
+                              "\"; expected iouring, sendfile or readsend"));
+    }
+    if (absl::Status probe = ProbeBackend(*kind); !probe.ok()) {
+      std::fprintf(stderr, "sluice-load: skipping %s: %s\n",
+                   std::string(name).c_str(), probe.ToString().c_str());
+      continue;
+    }
+    backends.push_back(*kind);
+  }
+  return backends;
+}
+
+UringDataPath UringPathFlag() {
+  const std::string path = absl::GetFlag(FLAGS_uring_path);
+  if (path == "auto") return UringDataPath::kAuto;
+  if (path == "sendfile") return UringDataPath::kSendfile;
+  if (path == "splice") return UringDataPath::kSplice;
+  if (path == "copy") return UringDataPath::kCopy;
+  UsageError(absl::StrCat("--uring_path: unknown path \"", path,
+                          "\"; expected auto, sendfile, splice or copy"));
+}
+
+int RunSender() {
+  const std::vector<BackendKind> backends = BackendsFlag();
+  absl::StatusOr<SizeMix> mix = ParseSizeMix(absl::GetFlag(FLAGS_object_size));
+  if (!mix.ok()) UsageError(std::string(mix.status().message()));
+  const int connections = absl::GetFlag(FLAGS_connections);
+  const int threads = absl::GetFlag(FLAGS_threads);
+  const int objects = absl::GetFlag(FLAGS_objects);
+  const int rounds = absl::GetFlag(FLAGS_rounds);
+  const int header_flag = absl::GetFlag(FLAGS_header_bytes);
+  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+  const int64_t transfers = absl::GetFlag(FLAGS_transfers);
+  const bool verify = absl::GetFlag(FLAGS_verify);
+  const std::string transport = absl::GetFlag(FLAGS_transport);
+  const std::string offset_flag = absl::GetFlag(FLAGS_offset_mode);
+  if (connections <= 0) UsageError("--connections must be positive");
+  if (threads <= 0) UsageError("--threads must be positive");
+  if (objects <= 0) UsageError("--objects must be positive");
+  if (rounds <= 0) UsageError("--rounds must be positive");
+  if (header_flag < 0) UsageError("--header-bytes must not be negative");
+  if (transfers < 0) UsageError("--transfers must not be negative");
+  if (transfers == 0 && duration <= absl::ZeroDuration()) {
+    UsageError("--duration must be positive");
+  }
+  if (transport != "tcp" && transport != "unix") {
+    UsageError(absl::StrCat("--transport: unknown \"", transport,
+                            "\"; expected tcp or unix"));
+  }
+  OffsetMode offset_mode;
+  if (offset_flag == "whole") {
+    offset_mode = OffsetMode::kWhole;
+  } else if (offset_flag == "random-range" || offset_flag == "random_range") {
+    offset_mode = OffsetMode::kRandomRange;
+  } else {
+    UsageError(absl::StrCat("--offset-mode: unknown \"", offset_flag,
+                            "\"; expected whole or random-range"));
+  }
+  if (backends.empty()) UsageError("no backend to run");
+  const std::string dir = absl::GetFlag(FLAGS_dir);
+  if (verify && !dir.empty()) {
+    UsageError("--verify checks generated objects; it cannot check --dir files");
+  }
+
+  std::unique_ptr<LoadSink> local_sink;
+  Address target;
+  const std::string connect = absl::GetFlag(FLAGS_connect);
+  if (!connect.empty()) {
+    absl::StatusOr<Address> parsed = ParseAddress(connect);
+    if (!parsed.ok()) UsageError(std::string(parsed.status().message()));
+    target = *parsed;
+  }
+
+  absl::StatusOr<ObjectSet> set =
+      dir.empty() ? ObjectSet::Generate(*mix, objects, "/tmp",
+                                        absl::GetFlag(FLAGS_seed))
+                  : ObjectSet::Open(dir);
+  if (!set.ok()) UsageError(std::string(set.status().message()));
+
+  RaiseFdLimit(static_cast<uint64_t>(connections) * 3 + 256);
+  if (connect.empty()) {
+    absl::StatusOr<Address> listen = ParseAddress(
+        transport == "unix"
+            ? absl::StrCat("unix:/tmp/sluice-load-", ::getpid(), ".sock")
+            : "127.0.0.1:0");
+    absl::StatusOr<std::unique_ptr<LoadSink>> sink =
+        LoadSink::Start(*listen, SinkThreads(), verify);
+    if (!sink.ok()) {
+      std::fprintf(stderr, "sluice-load: %s\n", sink.status().ToString().c_str());
+      return 1;
+    }
+    local_sink = *std::move(sink);
+    target = local_sink->address();
+  }
+
+  RoundConfig config;
+  config.engine.uring_data_path = UringPathFlag();
+  config.target = target;
+  config.connections = connections;
+  config.threads = threads;
+  config.objects = &*set;
+  config.offset_mode = offset_mode;
+  config.framed = verify || header_flag >= static_cast<int>(kFrameBytes);
+  config.header_bytes = verify ? std::max<size_t>(header_flag, kFrameBytes)
+                               : static_cast<size_t>(header_flag);
+  config.duration = duration;
+  config.transfers = static_cast<uint64_t>(transfers);
+  config.seed = absl::GetFlag(FLAGS_seed);
+  config.local_sink = local_sink.get();
+
+  std::fprintf(stderr,
+               "sluice-load: %d connections, %d thread(s), %zu objects "
+               "(%.1f MiB), %s, %s per backend%s, sink %s\n",
+               connections, threads, set->objects().size(),
+               double(set->total_bytes()) / (1 << 20),
+               offset_flag.c_str(),
+               transfers > 0 ? absl::StrCat(transfers, " transfers").c_str()
+                             : absl::FormatDuration(duration).c_str(),
+               rounds > 1 ? absl::StrCat(" x ", rounds, " rounds").c_str() : "",
+               target.ToString().c_str());
+
+  std::vector<BackendRounds> results;
+  for (BackendKind kind : backends) results.push_back({kind, {}});
+  const bool live = ::isatty(STDERR_FILENO) == 1;
+  bool all_reconciled = true;
+  for (int round = 0; round < rounds; ++round) {
+    // Alternate the order so drift on a noisy machine shows as spread.
+    std::vector<size_t> order(results.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      order[i] = round % 2 == 0 ? i : order.size() - 1 - i;
+    }
+    for (const size_t i : order) {
+      config.engine.backend = results[i].backend;
+      config.seed = absl::GetFlag(FLAGS_seed) + static_cast<uint64_t>(round);
+      Progress progress;
+      std::atomic<bool> done{false};
+      std::thread ticker([&] {
+        const absl::Time start = absl::Now();
+        while (live && !done.load()) {
+          absl::SleepFor(absl::Seconds(1));
+          if (done.load()) break;
+          const double s = absl::ToDoubleSeconds(absl::Now() - start);
+          std::fprintf(stderr, "\r%-9s round %d: %6.2f GiB/s %10.0f transfers/s %llu errors   ",
+                       std::string(BackendKindName(results[i].backend)).c_str(),
+                       round + 1, double(progress.bytes.load()) / (1 << 30) / s,
+                       double(progress.transfers.load()) / s,
+                       (unsigned long long)progress.errors.load());
+        }
+      });
+      absl::StatusOr<RoundResult> result = RunRound(config, progress);
+      done.store(true);
+      ticker.join();
+      if (live) std::fprintf(stderr, "\r%100s\r", "");
+      if (!result.ok()) {
+        std::fprintf(stderr, "sluice-load: %s round %d: %s\n",
+                     std::string(BackendKindName(results[i].backend)).c_str(),
+                     round + 1, result.status().ToString().c_str());
+        return 1;
+      }
+      if (!result->reconciled) {
+        all_reconciled = false;
+        std::fprintf(stderr,
+                     "sluice-load: %s round %d: sent %llu bytes, the sink "
+                     "acknowledged %llu with %llu mismatched\n",
+                     std::string(BackendKindName(results[i].backend)).c_str(),
+                     round + 1, (unsigned long long)result->bytes,
+                     (unsigned long long)result->acked.bytes,
+                     (unsigned long long)result->acked.mismatched_bytes);
+      }
+      results[i].rounds.push_back(*std::move(result));
+    }
+  }
+  PrintReport(stdout, results);
+
+  const std::string json_path = absl::GetFlag(FLAGS_json);
+  if (!json_path.empty()) {
+    nlohmann::json params = {
+        {"backends", nlohmann::json::array()},
+        {"connections", connections},
+        {"object_size", absl::GetFlag(FLAGS_object_size)},
+        {"objects", set->objects().size()},
+        {"duration_s", absl::ToDoubleSeconds(duration)},
+        {"transfers", transfers},
+        {"header_bytes", config.header_bytes},
+        {"offset_mode", offset_flag},
+        {"threads", threads},
+        {"transport", connect.empty() ? transport : "remote"},
+        {"verify", verify},
+        {"rounds", rounds},
+        {"uring_path", absl::GetFlag(FLAGS_uring_path)},
+        {"sink", target.ToString()},
+    };
+    for (const BackendRounds& b : results) {
+      params["backends"].push_back(std::string(BackendKindName(b.backend)));
+    }
+    std::ofstream out(json_path);
+    out << ReportJson(params, results).dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "sluice-load: cannot write %s\n", json_path.c_str());
+      return 1;
+    }
+  }
+  return all_reconciled ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace sluice::load
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "drives sluice engines against a discarding or verifying sink and "
+      "compares backends.\n"
+      "  sluice-load [flags]            send, with a sink in this process or "
+      "at --connect\n"
+      "  sluice-load sink --listen=ADDR stand-alone sink for --connect");
+  // A host that never ignores SIGPIPE is what sluice must survive; the
+  // sink's sends are MSG_NOSIGNAL.
+  std::vector<char*> args = sluice::load::NormalizeFlagNames(argc, argv);
+  bool sink_mode = false;
+  if (args.size() > 1 && std::string(args[1]) == "sink") {
+    sink_mode = true;
+    args.erase(args.begin() + 1);
+  }
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  if (positional.size() > 1) {
+    sluice::load::UsageError(
+        absl::StrCat("unexpected argument \"", positional[1], "\""));
+  }
+  return sink_mode ? sluice::load::RunSink() : sluice::load::RunSender();
+}

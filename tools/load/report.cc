@@ -1,0 +1,220 @@
+// Copyright 2026 The sluice Authors.
+
+#include "tools/load/report.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+
+namespace sluice::load {
+namespace {
+
+struct Spread {
+  double median = 0;
+  double min = 0;
+  double max = 0;
+};
+
+Spread Over(const std::vector<RoundResult>& rounds,
+            const std::function<double(const RoundResult&)>& metric) {
+  std::vector<double> values;
+  for (const RoundResult& r : rounds) values.push_back(metric(r));
+  Spread s;
+  if (values.empty()) return s;
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  s.median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  s.min = values.front();
+  s.max = values.back();
+  return s;
+}
+
+// "median" with `digits` decimals, and "(min-max)" after it over rounds.
+std::string Format(const Spread& s, int rounds, int digits) {
+  std::string text = absl::StrFormat("%.*f", digits, s.median);
+  if (rounds > 1) {
+    text += absl::StrFormat(" (%.*f-%.*f)", digits, s.min, digits, s.max);
+  }
+  return text;
+}
+
+uint64_t Sum(const std::vector<RoundResult>& rounds,
+             uint64_t RoundResult::*field) {
+  uint64_t total = 0;
+  for (const RoundResult& r : rounds) total += r.*field;
+  return total;
+}
+
+std::map<std::string, uint64_t> Errors(const std::vector<RoundResult>& rounds) {
+  std::map<std::string, uint64_t> errors;
+  for (const RoundResult& r : rounds) {
+    for (const auto& [code, count] : r.errors) errors[code] += count;
+  }
+  return errors;
+}
+
+std::string ErrorText(const std::map<std::string, uint64_t>& errors) {
+  std::string text;
+  for (const auto& [code, count] : errors) {
+    text += absl::StrFormat("%s%s:%u", text.empty() ? "" : ",", code, count);
+  }
+  return text.empty() ? "-" : text;
+}
+
+const BackendRounds* Find(const std::vector<BackendRounds>& results,
+                          BackendKind kind) {
+  for (const BackendRounds& b : results) {
+    if (b.backend == kind) return &b;
+  }
+  return nullptr;
+}
+
+double Median(const BackendRounds& b,
+              const std::function<double(const RoundResult&)>& metric) {
+  return Over(b.rounds, metric).median;
+}
+
+nlohmann::json RoundJson(const RoundResult& r) {
+  nlohmann::json errors = nlohmann::json::object();
+  for (const auto& [code, count] : r.errors) errors[code] = count;
+  return {
+      {"backend", std::string(BackendKindName(r.backend))},
+      {"bytes", r.bytes},
+      {"file_bytes", r.file_bytes},
+      {"transfers", r.transfers},
+      {"seconds", r.seconds},
+      {"gib_per_s", r.gib_per_s()},
+      {"transfers_per_s", r.transfers_per_s()},
+      {"cpu_s_per_gib", r.cpu_s_per_gib()},
+      {"latency_us",
+       {{"p50", r.latency_p50_us},
+        {"p99", r.latency_p99_us},
+        {"p999", r.latency_p999_us}}},
+      {"submits_per_transfer",
+       r.transfers ? double(r.syscalls) / double(r.transfers) : 0.0},
+      {"sqes_per_submit", r.submits ? double(r.sqes) / double(r.submits) : 0.0},
+      {"errors", errors},
+      {"sink_bytes", r.acked.bytes},
+      {"sink_mismatched_bytes", r.acked.mismatched_bytes},
+      {"reconciled", r.reconciled},
+  };
+}
+
+std::string CpuModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    absl::string_view view = line;
+    if (absl::ConsumePrefix(&view, "model name")) {
+      const size_t colon = view.find(':');
+      if (colon != absl::string_view::npos) {
+        return std::string(absl::StripAsciiWhitespace(view.substr(colon + 1)));
+      }
+    }
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+void PrintReport(std::FILE* out, const std::vector<BackendRounds>& results) {
+  std::fprintf(out, "%-9s %-20s %-24s %9s %-24s %10s %10s %s\n", "backend",
+               "GiB/s", "transfers/s", "cpu s/GiB", "latency p50/p99/p99.9 us",
+               "calls/xfer", "sqes/enter", "errors");
+  for (const BackendRounds& b : results) {
+    const int n = static_cast<int>(b.rounds.size());
+    const uint64_t transfers = Sum(b.rounds, &RoundResult::transfers);
+    const uint64_t syscalls = Sum(b.rounds, &RoundResult::syscalls);
+    const uint64_t submits = Sum(b.rounds, &RoundResult::submits);
+    const uint64_t sqes = Sum(b.rounds, &RoundResult::sqes);
+    std::fprintf(
+        out, "%-9s %-20s %-24s %9.3f %-24s %10.2f %10s %s\n",
+        std::string(BackendKindName(b.backend)).c_str(),
+        Format(Over(b.rounds, [](auto& r) { return r.gib_per_s(); }), n, 2)
+            .c_str(),
+        Format(Over(b.rounds, [](auto& r) { return r.transfers_per_s(); }), n,
+               0)
+            .c_str(),
+        Median(b, [](auto& r) { return r.cpu_s_per_gib(); }),
+        absl::StrFormat("%.0f/%.0f/%.0f",
+                        Median(b, [](auto& r) { return r.latency_p50_us; }),
+                        Median(b, [](auto& r) { return r.latency_p99_us; }),
+                        Median(b, [](auto& r) { return r.latency_p999_us; }))
+            .c_str(),
+        transfers ? double(syscalls) / double(transfers) : 0.0,
+        submits ? absl::StrFormat("%.1f", double(sqes) / double(submits)).c_str()
+                : "-",
+        ErrorText(Errors(b.rounds)).c_str());
+  }
+  const BackendRounds* base = Find(results, BackendKind::kSendfile);
+  if (base == nullptr || results.size() < 2) return;
+  const double base_gib = Median(*base, [](auto& r) { return r.gib_per_s(); });
+  const double base_xfers =
+      Median(*base, [](auto& r) { return r.transfers_per_s(); });
+  const double base_cpu =
+      Median(*base, [](auto& r) { return r.cpu_s_per_gib(); });
+  std::fprintf(out, "\nvs sendfile (medians): GiB/s, transfers/s, cpu/GiB\n");
+  for (const BackendRounds& b : results) {
+    std::fprintf(
+        out, "%-9s %6.2fx %6.2fx %6.2fx\n",
+        std::string(BackendKindName(b.backend)).c_str(),
+        base_gib > 0 ? Median(b, [](auto& r) { return r.gib_per_s(); }) / base_gib : 0,
+        base_xfers > 0
+            ? Median(b, [](auto& r) { return r.transfers_per_s(); }) / base_xfers
+            : 0,
+        base_cpu > 0 ? Median(b, [](auto& r) { return r.cpu_s_per_gib(); }) / base_cpu
+                     : 0);
+  }
+}
+
+nlohmann::json ReportJson(const nlohmann::json& params,
+                          const std::vector<BackendRounds>& results) {
+  utsname name{};
+  ::uname(&name);
+  nlohmann::json out;
+  out["params"] = params;
+  out["machine"] = {{"kernel", name.release},
+                    {"cores", ::sysconf(_SC_NPROCESSORS_ONLN)},
+                    {"cpu", CpuModel()}};
+  out["results"] = nlohmann::json::array();
+  for (const BackendRounds& b : results) {
+    nlohmann::json rounds = nlohmann::json::array();
+    for (const RoundResult& r : b.rounds) rounds.push_back(RoundJson(r));
+    const uint64_t transfers = Sum(b.rounds, &RoundResult::transfers);
+    nlohmann::json errors = nlohmann::json::object();
+    for (const auto& [code, count] : Errors(b.rounds)) errors[code] = count;
+    double seconds = 0;
+    for (const RoundResult& r : b.rounds) seconds += r.seconds;
+    out["results"].push_back({
+        {"backend", std::string(BackendKindName(b.backend))},
+        {"bytes", Sum(b.rounds, &RoundResult::bytes)},
+        {"file_bytes", Sum(b.rounds, &RoundResult::file_bytes)},
+        {"transfers", transfers},
+        {"seconds", seconds},
+        {"gib_per_s", Median(b, [](auto& r) { return r.gib_per_s(); })},
+        {"transfers_per_s",
+         Median(b, [](auto& r) { return r.transfers_per_s(); })},
+        {"cpu_s_per_gib", Median(b, [](auto& r) { return r.cpu_s_per_gib(); })},
+        {"latency_us",
+         {{"p50", Median(b, [](auto& r) { return r.latency_p50_us; })},
+          {"p99", Median(b, [](auto& r) { return r.latency_p99_us; })},
+          {"p999", Median(b, [](auto& r) { return r.latency_p999_us; })}}},
+        {"submits_per_transfer",
+         transfers ? double(Sum(b.rounds, &RoundResult::syscalls)) /
+                         double(transfers)
+                   : 0.0},
+        {"errors", errors},
+        {"rounds", rounds},
+    });
+  }
+  return out;
+}
+
+}  // namespace sluice::load

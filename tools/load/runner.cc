@@ -1,0 +1,210 @@
+// Copyright 2026 The sluice Authors.
+
+#include "tools/load/runner.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "tools/load/frame.h"
+#include "tools/loopback/loopback.h"
+
+namespace sluice::load {
+namespace {
+
+struct Connection {
+  int fd = -1;
+  bool alive = true;
+};
+
+// What one sender thread did.
+struct ThreadResult {
+  uint64_t bytes = 0;
+  uint64_t file_bytes = 0;
+  uint64_t transfers = 0;
+  std::vector<float> latencies_us;
+  std::map<std::string, uint64_t> errors;
+  EngineStats stats;
+  absl::Status failure;
+};
+
+double Percentile(std::vector<float>& values, double q) {
+  if (values.empty()) return 0;
+  const size_t k = std::min(values.size() - 1,
+                            static_cast<size_t>(q * static_cast<double>(values.size())));
+  std::nth_element(values.begin(), values.begin() + static_cast<long>(k),
+                   values.end());
+  return values[k];
+}
+
+// Drives `connections` with one engine until the round's end.
+void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
+              uint64_t seed, absl::Time end, std::atomic<uint64_t>& started,
+              Progress& progress, ThreadResult& out) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(config.engine);
+  if (!engine.ok()) {
+    out.failure = engine.status();
+    return;
+  }
+  std::mt19937_64 rng(seed);
+  const auto more = [&] {
+    if (config.transfers > 0) {
+      return started.fetch_add(1, std::memory_order_relaxed) < config.transfers;
+    }
+    return absl::Now() < end;
+  };
+  std::function<void(Connection&)> send_next = [&](Connection& c) {
+    if (!more()) {
+      ::shutdown(c.fd, SHUT_WR);
+      return;
+    }
+    const Pick pick = config.objects->Choose(config.offset_mode, rng);
+    TransferSpec spec;
+    spec.socket_fd = c.fd;
+    spec.file_fd = config.objects->objects()[pick.object].fd;
+    spec.offset = pick.offset;
+    spec.count = pick.count;
+    spec.idle_timeout = absl::Seconds(30);
+    spec.header = config.framed
+                      ? MakeHead({pick.object, pick.offset, pick.count,
+                                  config.header_bytes})
+                      : MakePlainHead(config.header_bytes);
+    const absl::Time submitted = absl::Now();
+    absl::StatusOr<TransferId> id = (*engine)->Submit(
+        std::move(spec), [&, submitted](TransferId, const TransferResult& r) {
+          const uint64_t bytes =
+              r.header_bytes_sent + r.bytes_sent + r.trailer_bytes_sent;
+          out.bytes += bytes;
+          out.file_bytes += r.bytes_sent;
+          progress.bytes.fetch_add(bytes, std::memory_order_relaxed);
+          if (!r.status.ok()) {
+            ++out.errors[absl::StatusCodeToString(r.status.code())];
+            progress.errors.fetch_add(1, std::memory_order_relaxed);
+            c.alive = false;
+            ::shutdown(c.fd, SHUT_WR);
+            return;
+          }
+          ++out.transfers;
+          progress.transfers.fetch_add(1, std::memory_order_relaxed);
+          out.latencies_us.push_back(static_cast<float>(
+              absl::ToDoubleMicroseconds(absl::Now() - submitted)));
+          send_next(c);
+        });
+    if (!id.ok()) {
+      ++out.errors[absl::StatusCodeToString(id.status().code())];
+      c.alive = false;
+      ::shutdown(c.fd, SHUT_WR);
+    }
+  };
+  for (Connection* c : connections) send_next(*c);
+  if (absl::Status ran = (*engine)->Run(); !ran.ok()) out.failure = ran;
+  out.stats = (*engine)->stats();
+}
+
+// Reads the sink's Ack for a connection whose sending side is shut down.
+bool ReadAck(int fd, Ack& ack) {
+  char* to = reinterpret_cast<char*>(&ack);
+  size_t got = 0;
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (got < sizeof(ack) && absl::Now() < give_up) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    const ssize_t n = ::recv(fd, to + got, sizeof(ack) - got, 0);
+    if (n <= 0) return false;
+    got += static_cast<size_t>(n);
+  }
+  return got == sizeof(ack);
+}
+
+}  // namespace
+
+absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
+                                     Progress& progress) {
+  std::vector<Connection> connections(config.connections);
+  for (Connection& c : connections) {
+    absl::StatusOr<int> fd = Connect(config.target);
+    if (!fd.ok()) {
+      for (Connection& open : connections) {
+        if (open.fd >= 0) ::close(open.fd);
+      }
+      return fd.status();
+    }
+    c.fd = *fd;
+  }
+  const int threads = std::max(1, std::min(config.threads, config.connections));
+  std::vector<std::vector<Connection*>> shares(threads);
+  for (size_t i = 0; i < connections.size(); ++i) {
+    shares[i % threads].push_back(&connections[i]);
+  }
+
+  std::vector<ThreadResult> results(threads);
+  std::atomic<uint64_t> started{0};
+  const double cpu_start = tools::ProcessCpuSeconds();
+  const double sink_cpu_start =
+      config.local_sink != nullptr ? config.local_sink->cpu_seconds() : 0;
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + config.duration;
+  {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        SendLoop(config, shares[t], config.seed * 7919 + t, end, started,
+                 progress, results[t]);
+      });
+    }
+    for (std::thread& worker : workers) worker.join();
+  }
+  RoundResult round;
+  round.backend = config.engine.backend;
+  round.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  round.cpu_seconds = tools::ProcessCpuSeconds() - cpu_start;
+  if (config.local_sink != nullptr) {
+    round.cpu_seconds -= config.local_sink->cpu_seconds() - sink_cpu_start;
+  }
+
+  std::vector<float> latencies;
+  for (ThreadResult& r : results) {
+    if (!r.failure.ok()) return r.failure;
+    round.bytes += r.bytes;
+    round.file_bytes += r.file_bytes;
+    round.transfers += r.transfers;
+    round.syscalls += r.stats.syscalls;
+    round.submits += r.stats.submits;
+    round.sqes += r.stats.sqes;
+    round.backend = config.engine.backend;
+    for (const auto& [code, count] : r.errors) round.errors[code] += count;
+    latencies.insert(latencies.end(), r.latencies_us.begin(),
+                     r.latencies_us.end());
+  }
+  round.latency_p50_us = Percentile(latencies, 0.5);
+  round.latency_p99_us = Percentile(latencies, 0.99);
+  round.latency_p999_us = Percentile(latencies, 0.999);
+
+  bool every_ack = true;
+  for (Connection& c : connections) {
+    ::shutdown(c.fd, SHUT_WR);
+    Ack ack;
+    if (ReadAck(c.fd, ack)) {
+      round.acked.bytes += ack.bytes;
+      round.acked.frames += ack.frames;
+      round.acked.mismatched_bytes += ack.mismatched_bytes;
+    } else {
+      every_ack = false;
+    }
+    ::close(c.fd);
+  }
+  round.reconciled = every_ack && round.acked.bytes == round.bytes &&
+                     round.acked.mismatched_bytes == 0;
+  return round;
+}
+
+}  // namespace sluice::load

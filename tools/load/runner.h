@@ -1,0 +1,87 @@
+// Copyright 2026 The sluice Authors.
+//
+// One round of sluice-load: one backend, N connections split over T
+// threads (one Engine each), every connection kept busy with transfers
+// until the time or the transfer budget is spent; then each connection is
+// shut down, the sink's Ack read back, and the byte counts reconciled.
+
+#ifndef SLUICE_TOOLS_LOAD_RUNNER_H_
+#define SLUICE_TOOLS_LOAD_RUNNER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sluice/engine.h"
+#include "tools/load/address.h"
+#include "tools/load/sink.h"
+#include "tools/load/workload.h"
+
+namespace sluice::load {
+
+struct RoundConfig {
+  EngineOptions engine;  // the backend and its options
+  Address target;
+  int connections = 1;
+  int threads = 1;
+  const ObjectSet* objects = nullptr;
+  OffsetMode offset_mode = OffsetMode::kWhole;
+  size_t header_bytes = 0;
+  // Heads carry frames, so a verifying sink can check bodies.
+  bool framed = false;
+  absl::Duration duration = absl::Seconds(10);
+  // Stop after this many transfers instead (0: by duration).
+  uint64_t transfers = 0;
+  uint64_t seed = 1;
+  // Subtracted from the process's CPU to get the sender's; may be null.
+  const LoadSink* local_sink = nullptr;
+};
+
+// Counters the progress line reads while a round runs.
+struct Progress {
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> transfers{0};
+  std::atomic<uint64_t> errors{0};
+};
+
+struct RoundResult {
+  BackendKind backend = BackendKind::kAuto;
+  // Everything written to sockets (heads included), and file bytes alone.
+  uint64_t bytes = 0;
+  uint64_t file_bytes = 0;
+  uint64_t transfers = 0;
+  double seconds = 0;
+  // The sender's CPU: the process (io-wq workers included) less a local
+  // sink's threads.
+  double cpu_seconds = 0;
+  double latency_p50_us = 0;
+  double latency_p99_us = 0;
+  double latency_p999_us = 0;
+  // System calls (io_uring_enter included) the engines made, io_uring
+  // submits and the SQEs they carried.
+  uint64_t syscalls = 0;
+  uint64_t submits = 0;
+  uint64_t sqes = 0;
+  std::map<std::string, uint64_t> errors;
+  // What the sink acknowledged over all connections.
+  Ack acked;
+  bool reconciled = false;
+
+  double gib() const { return static_cast<double>(bytes) / (1 << 30); }
+  double gib_per_s() const { return seconds > 0 ? gib() / seconds : 0; }
+  double transfers_per_s() const {
+    return seconds > 0 ? static_cast<double>(transfers) / seconds : 0;
+  }
+  double cpu_s_per_gib() const { return gib() > 0 ? cpu_seconds / gib() : 0; }
+};
+
+absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
+                                     Progress& progress);
+
+}  // namespace sluice::load
+
+#endif  // SLUICE_TOOLS_LOAD_RUNNER_H_

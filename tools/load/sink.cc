@@ -1,0 +1,271 @@
+// Copyright 2026 The sluice Authors.
+
+#include "tools/load/sink.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+#include "tools/load/frame.h"
+#include "tools/load/workload.h"
+
+namespace sluice::load {
+namespace {
+
+// One received stream and, with verification, where its parser stands.
+struct Stream {
+  enum class Phase { kFrame, kHead, kBody, kLost };
+
+  Ack ack;
+  Phase phase = Phase::kFrame;
+  std::string frame_bytes;
+  Frame frame;
+  uint64_t head_left = 0;
+  uint64_t body_done = 0;
+
+  // Checks `data`, the next bytes of the stream, against the frames in it.
+  void Check(const char* data, size_t size) {
+    while (size > 0) {
+      switch (phase) {
+        case Phase::kFrame: {
+          const size_t take = std::min(size, kFrameBytes - frame_bytes.size());
+          frame_bytes.append(data, take);
+          data += take;
+          size -= take;
+          if (frame_bytes.size() < kFrameBytes) break;
+          std::optional<Frame> parsed = ParseFrame(frame_bytes);
+          frame_bytes.clear();
+          if (!parsed.has_value()) {
+            // Not a frame: the stream is out of step; count the rest as
+            // mismatched.
+            ack.mismatched_bytes += kFrameBytes + size;
+            phase = Phase::kLost;
+            return;
+          }
+          frame = *parsed;
+          head_left = frame.head_bytes - kFrameBytes;
+          body_done = 0;
+          phase = Phase::kHead;
+          break;
+        }
+        case Phase::kHead: {
+          const size_t take =
+              static_cast<size_t>(std::min<uint64_t>(size, head_left));
+          data += take;
+          size -= take;
+          head_left -= take;
+          if (head_left == 0) phase = Phase::kBody;
+          if (phase == Phase::kBody && frame.count == 0) {
+            ++ack.frames;
+            phase = Phase::kFrame;
+          }
+          break;
+        }
+        case Phase::kBody: {
+          const size_t take = static_cast<size_t>(
+              std::min<uint64_t>(size, frame.count - body_done));
+          for (size_t i = 0; i < take; ++i) {
+            if (data[i] !=
+                ObjectByte(frame.object, frame.offset + body_done + i)) {
+              ++ack.mismatched_bytes;
+            }
+          }
+          data += take;
+          size -= take;
+          body_done += take;
+          if (body_done == frame.count) {
+            ++ack.frames;
+            phase = Phase::kFrame;
+          }
+          break;
+        }
+        case Phase::kLost:
+          ack.mismatched_bytes += size;
+          return;
+      }
+    }
+  }
+};
+
+double ThreadCpu(pthread_t thread) {
+  clockid_t clock;
+  timespec ts{};
+  if (pthread_getcpuclockid(thread, &clock) != 0 ||
+      clock_gettime(clock, &ts) != 0) {
+    return 0;
+  }
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace
+
+// A reader thread with its own epoll set; the acceptor hands it fds.
+struct LoadSink::Worker {
+  LoadSink* sink = nullptr;
+  int epoll = -1;
+  int wake = -1;
+  std::mutex mutex;
+  std::deque<int> incoming;
+  std::unordered_map<int, Stream> streams;
+  std::vector<char> buffer = std::vector<char>(256 * 1024);
+  std::thread thread;
+
+  void Hand(int fd) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      incoming.push_back(fd);
+    }
+    const uint64_t one = 1;
+    (void)!::write(wake, &one, sizeof(one));
+  }
+
+  void Close(int fd, bool answer) {
+    Stream& stream = streams[fd];
+    if (answer) {
+      // The sender shut its side down and waits for this.
+      (void)!::send(fd, &stream.ack, sizeof(stream.ack), MSG_NOSIGNAL);
+    }
+    {
+      std::lock_guard<std::mutex> lock(sink->totals_mutex_);
+      ++sink->totals_.connections;
+      sink->totals_.bytes += stream.ack.bytes;
+      sink->totals_.frames += stream.ack.frames;
+      sink->totals_.mismatched_bytes += stream.ack.mismatched_bytes;
+    }
+    ::epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr);
+    ::close(fd);
+    streams.erase(fd);
+  }
+
+  // Reads `fd` until it would block; false once it is closed.
+  bool Read(int fd) {
+    Stream& stream = streams[fd];
+    while (true) {
+      const ssize_t n =
+          sink->verify_
+              ? ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT)
+              : ::recv(fd, buffer.data(), 1 << 30, MSG_TRUNC | MSG_DONTWAIT);
+      if (n > 0) {
+        stream.ack.bytes += static_cast<uint64_t>(n);
+        if (sink->verify_) stream.Check(buffer.data(), static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      Close(fd, /*answer=*/n == 0);
+      return false;
+    }
+  }
+
+  void Run() {
+    epoll_event events[256];
+    while (!sink->stop_.load()) {
+      const int n = ::epoll_wait(epoll, events, 256, 200);
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake) {
+          uint64_t count;
+          (void)!::read(wake, &count, sizeof(count));
+          std::deque<int> fresh;
+          {
+            std::lock_guard<std::mutex> lock(mutex);
+            fresh.swap(incoming);
+          }
+          for (const int s : fresh) {
+            ::fcntl(s, F_SETFL, ::fcntl(s, F_GETFL) | O_NONBLOCK);
+            streams[s] = Stream();
+            epoll_event event{};
+            event.events = EPOLLIN | EPOLLRDHUP;
+            event.data.fd = s;
+            ::epoll_ctl(epoll, EPOLL_CTL_ADD, s, &event);
+          }
+          continue;
+        }
+        Read(fd);
+      }
+    }
+    while (!streams.empty()) Close(streams.begin()->first, false);
+  }
+};
+
+absl::StatusOr<std::unique_ptr<LoadSink>> LoadSink::Start(Address address,
+                                                          int threads,
+                                                          bool verify) {
+  absl::StatusOr<int> listener = Listen(address);
+  if (!listener.ok()) return listener.status();
+  std::unique_ptr<LoadSink> sink(new LoadSink(address, *listener, verify));
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    auto worker = std::make_unique<Worker>();
+    worker->sink = sink.get();
+    worker->epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    worker->wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = worker->wake;
+    ::epoll_ctl(worker->epoll, EPOLL_CTL_ADD, worker->wake, &event);
+    Worker* raw = worker.get();
+    worker->thread = std::thread([raw] { raw->Run(); });
+    sink->workers_.push_back(std::move(worker));
+  }
+  LoadSink* raw = sink.get();
+  sink->acceptor_ = std::thread([raw] { raw->AcceptLoop(); });
+  return sink;
+}
+
+LoadSink::LoadSink(Address address, int listener, bool verify)
+    : address_(address), listener_(listener), verify_(verify) {}
+
+LoadSink::~LoadSink() {
+  stop_.store(true);
+  if (acceptor_.joinable()) acceptor_.join();
+  for (auto& worker : workers_) {
+    const uint64_t one = 1;
+    (void)!::write(worker->wake, &one, sizeof(one));
+    if (worker->thread.joinable()) worker->thread.join();
+    ::close(worker->epoll);
+    ::close(worker->wake);
+  }
+  ::close(listener_);
+  if (address_.family() == AF_UNIX) {
+    ::unlink(reinterpret_cast<const sockaddr_un*>(&address_.storage)->sun_path);
+  }
+}
+
+void LoadSink::AcceptLoop() {
+  size_t next = 0;
+  while (!stop_.load()) {
+    pollfd p{listener_, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    workers_[next++ % workers_.size()]->Hand(fd);
+  }
+}
+
+SinkTotals LoadSink::totals() const {
+  std::lock_guard<std::mutex> lock(totals_mutex_);
+  return totals_;
+}
+
+double LoadSink::cpu_seconds() const {
+  double total = 0;
+  for (const auto& worker : workers_) {
+    total += ThreadCpu(const_cast<std::thread&>(worker->thread).native_handle());
+  }
+  return total;
+}
+
+}  // namespace sluice::load
