@@ -46,10 +46,11 @@ namespace sluice {
 // How the io_uring backend moves the file bytes of a regular file. Other
 // backends ignore it; sources no zero-copy call can read always copy.
 enum class UringDataPath {
-  // Splice for transfers of at least `splice_min_bytes` when the engine's
-  // thread may run on at least 4 CPUs and at least 4 transfers are running
-  // (splice runs on io-wq worker threads, which pay off only where spare
-  // cores exist and enough transfers keep them busy); inline sendfile
+  // Splice for transfers of at least `splice_min_bytes` when at least 4
+  // transfers are running and the engine can count on at least 4 CPUs (the
+  // CPUs its thread may run on, divided by the io_uring engines alive in the
+  // process): splice runs on io-wq worker threads, which pay off only where
+  // spare cores exist and enough transfers keep them busy. Inline sendfile
   // otherwise.
   kAuto,
   // sendfile(2) on the engine thread whenever io_uring reports the socket
@@ -84,8 +85,8 @@ struct EngineOptions {
   // limit, there are fewer. A push that finds no pipe goes by sendfile.
   uint32_t pipe_size = 1 << 20;
   size_t max_pipes = 256;
-  // io-wq worker threads the ring may start; 0: one per CPU the engine's
-  // thread may run on.
+  // io-wq worker threads the ring may start; 0: the CPUs the engine's
+  // thread may run on, divided by the io_uring engines alive in the process.
   uint32_t iowq_max_workers = 0;
 };
 

@@ -78,6 +78,9 @@ ABSL_FLAG(int, sink_threads, 0,
           "threads reading on the sink side (0: a quarter of the cores)");
 ABSL_FLAG(std::string, uring_path, "auto",
           "io_uring data path: auto, sendfile, splice, copy");
+ABSL_FLAG(int, iowq_workers, 0,
+          "io_uring io-wq workers per engine (0: the engine's default, the "
+          "cores divided among the engines)");
 ABSL_FLAG(uint64_t, seed, 1, "seed for object sizes and slices");
 
 namespace sluice::load {
@@ -254,6 +257,8 @@ int RunSender() {
 
   RoundConfig config;
   config.engine.uring_data_path = UringPathFlag();
+  config.engine.iowq_max_workers =
+      static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_iowq_workers)));
   config.target = target;
   config.connections = connections;
   config.threads = threads;
