@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds sluice, and compares the
-# backends on loopback with the send demo (about 30 s). Extra arguments go to
-# sluice-send-demo (see --help).
+# The main job: installs what is missing, builds sluice, and runs sluice-load
+# comparing every backend available here on loopback (10 s each, about 30 s
+# in all) with a CDN-like mix of object sizes and a 200-byte response head.
+# Extra arguments go to sluice-load (see --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -11,9 +12,7 @@ if [[ -d build ]]; then
 else
   meson setup build >/dev/null
 fi
-meson compile -C build sluice-send-demo
+meson compile -C build sluice-load
 
-demo=build/tools/send_demo/sluice-send-demo
-"$demo" --connections=16 --file_size=64MiB --seconds=4 "$@"
-"$demo" --connections=256 --file_size=4MiB --seconds=4 "$@"
-"$demo" --connections=1024 --file_size=16KiB --seconds=4 "$@"
+exec build/tools/load/sluice-load --connections=256 \
+  --object-size=16KiB:80,1MiB:15,16MiB:5 --header-bytes=200 --duration=10s "$@"
