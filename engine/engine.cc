@@ -5,6 +5,8 @@
 
 #include "sluice/engine.h"
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -23,6 +25,7 @@
 #if SLUICE_HAVE_EPOLL
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #endif
 
 namespace sluice {
@@ -42,6 +45,9 @@ struct Engine::Impl {
   // Sockets with a live transfer: a second transfer on one would interleave
   // bytes, so Submit() refuses it.
   absl::flat_hash_set<int> busy_sockets;
+  // Set by the destructor: callbacks that Submit() then are refused, so
+  // cancelling everything ends.
+  bool closing = false;
 
   // wake_fd() is an epoll set holding the backend's wake fd and an eventfd
   // that says "the scheduler has work without waiting". Both exist only
@@ -49,10 +55,16 @@ struct Engine::Impl {
   UniqueFd wake_epoll;
   UniqueFd work_event;
   bool work_signalled = false;
+  // Readable when the scheduler's nearest timer is due, so a host that
+  // sleeps on wake_fd() alone still sees idle timeouts and deadlines fire.
+  UniqueFd timer;
+  absl::Time timer_set_for = absl::InfiniteFuture();
 
   absl::Status SetUpWake();
   void SignalWork();
   void ClearWork();
+  // After anything that may change the work or the nearest timer.
+  void UpdateWake();
 };
 
 absl::Status Engine::Impl::SetUpWake() {
@@ -65,7 +77,9 @@ absl::Status Engine::Impl::SetUpWake() {
   if (!wake_epoll.valid()) return internal::ErrnoStatus(errno, "epoll_create1", -1);
   work_event.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!work_event.valid()) return internal::ErrnoStatus(errno, "eventfd", -1);
-  for (const int fd : {work_event.get(), backend_fd}) {
+  timer.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!timer.valid()) return internal::ErrnoStatus(errno, "timerfd_create", -1);
+  for (const int fd : {work_event.get(), backend_fd, timer.get()}) {
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.fd = fd;
@@ -85,6 +99,27 @@ void Engine::Impl::SignalWork() {
   const uint64_t one = 1;
   if (::write(work_event.get(), &one, sizeof(one)) == sizeof(one)) {
     work_signalled = true;
+  }
+#endif
+}
+
+void Engine::Impl::UpdateWake() {
+#if SLUICE_HAVE_EPOLL
+  if (!work_event.valid()) return;
+  if (scheduler->HasReadyWork()) SignalWork();
+  const absl::Time next = scheduler->NextTimer();
+  if (next == timer_set_for) return;
+  // Setting the timer also clears a past expiry, so a fired timer stops
+  // making the wake fd readable here.
+  itimerspec spec{};
+  if (next != absl::InfiniteFuture()) {
+    const int64_t ns = std::max<int64_t>(
+        1, absl::ToInt64Nanoseconds(next - absl::Now()));
+    spec.it_value.tv_sec = ns / 1000000000;
+    spec.it_value.tv_nsec = ns % 1000000000;
+  }
+  if (::timerfd_settime(timer.get(), 0, &spec, nullptr) == 0) {
+    timer_set_for = next;
   }
 #endif
 }
@@ -120,6 +155,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
 }
 
 Engine::~Engine() {
+  impl_->closing = true;
   impl_->scheduler->CancelAll();
   // Readiness backends give cancelled pushes back on the next turn; a
   // completion-based backend may need a few for the kernel to let go.
@@ -130,6 +166,11 @@ Engine::~Engine() {
 
 absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
                                           DoneCallback done) {
+  if (impl_->closing) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "engine is being destroyed; transfer on socket fd %d refused",
+        spec.socket_fd));
+  }
   if (!done) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "transfer on socket fd %d has no done callback", spec.socket_fd));
@@ -140,34 +181,45 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
     return absl::FailedPreconditionError(absl::StrFormat(
         "socket fd %d already has a live transfer on this engine", socket_fd));
   }
-  SLUICE_ASSIGN_OR_RETURN(NonBlockingScope non_blocking,
+  SLUICE_ASSIGN_OR_RETURN(NonBlockingScope socket_mode,
                           NonBlockingScope::Enter(socket_fd));
+  // A pipe or socket source is read as it fills; blocking on it would stall
+  // every other transfer of the engine.
+  std::optional<NonBlockingScope> source_mode;
+  if (plan.endpoints.source == internal::SourceKind::kStream) {
+    absl::StatusOr<NonBlockingScope> scope =
+        NonBlockingScope::Enter(spec.file_fd);
+    if (!scope.ok()) return scope.status();
+    source_mode.emplace(*std::move(scope));
+  }
   Impl* impl = impl_.get();
-  DoneCallback finish = [impl, socket_fd, mode = std::move(non_blocking),
+  DoneCallback finish = [impl, socket_fd, socket_mode = std::move(socket_mode),
+                         source_mode = std::move(source_mode),
                          done = std::move(done)](
                             TransferId id,
                             const TransferResult& result) mutable {
-    mode.Restore();
+    socket_mode.Restore();
+    if (source_mode.has_value()) source_mode->Restore();
     impl->busy_sockets.erase(socket_fd);
     done(id, result);
   };
   SLUICE_ASSIGN_OR_RETURN(
       TransferId id, impl_->scheduler->Submit(std::move(plan), std::move(finish)));
   impl_->busy_sockets.insert(socket_fd);
-  impl_->SignalWork();
+  impl_->UpdateWake();
   return id;
 }
 
 bool Engine::Cancel(TransferId id) {
   const bool live = impl_->scheduler->Cancel(id);
-  if (live) impl_->SignalWork();
+  if (live) impl_->UpdateWake();
   return live;
 }
 
 absl::StatusOr<size_t> Engine::Poll(absl::Duration timeout) {
   impl_->ClearWork();
   absl::StatusOr<size_t> ended = impl_->scheduler->Turn(timeout);
-  if (impl_->scheduler->HasReadyWork()) impl_->SignalWork();
+  impl_->UpdateWake();
   return ended;
 }
 
@@ -185,7 +237,7 @@ int Engine::wake_fd() const {
       impl_->work_event.reset();
       return -1;
     }
-    if (impl_->scheduler->HasReadyWork()) impl_->SignalWork();
+    impl_->UpdateWake();
   }
   return impl_->wake_epoll.get();
 }

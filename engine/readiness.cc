@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "engine/errno_status.h"
 #include "engine/sluice_config.h"
 #include "engine/unique_fd.h"
@@ -32,6 +31,31 @@ int TimeoutMillis(absl::Duration timeout) {
 
 namespace {
 
+// What is watched on one fd: a token per interest, armed or not.
+struct FdWatch {
+  uint64_t token[2] = {0, 0};
+  bool armed[2] = {false, false};
+
+  bool any() const { return armed[0] || armed[1]; }
+};
+
+size_t Index(Interest interest) {
+  return interest == Interest::kWritable ? 0 : 1;
+}
+
+// Fires the armed interests of `watch` that `writable`/`readable` report
+// (errors report both), disarming them, and appends their tokens.
+void Fire(FdWatch& watch, bool writable, bool readable,
+          std::vector<uint64_t>& tokens) {
+  const bool ready[2] = {writable, readable};
+  for (size_t i = 0; i < 2; ++i) {
+    if (watch.armed[i] && ready[i]) {
+      watch.armed[i] = false;
+      tokens.push_back(watch.token[i]);
+    }
+  }
+}
+
 #if SLUICE_HAVE_EPOLL
 
 class EpollReadiness final : public Readiness {
@@ -40,31 +64,32 @@ class EpollReadiness final : public Readiness {
       : epoll_(std::move(epoll)), stats_(stats) {}
 
   absl::Status Watch(int fd, Interest interest, uint64_t token) override {
-    epoll_event event{};
-    event.events =
-        (interest == Interest::kWritable ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT;
-    event.data.u64 = token;
-    ++stats_.syscalls;
-    const bool known = registered_.contains(fd);
-    if (::epoll_ctl(epoll_.get(), known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
-                    &event) != 0) {
-      return ErrnoStatus(errno, known ? "epoll_ctl(MOD)" : "epoll_ctl(ADD)",
-                         fd);
-    }
-    registered_.insert(fd);
-    return absl::OkStatus();
+    Registration& r = fds_[fd];
+    r.watch.token[Index(interest)] = token;
+    r.watch.armed[Index(interest)] = true;
+    return Arm(fd, r);
   }
 
-  void Forget(int fd) override {
-    if (registered_.erase(fd) == 0) return;
-    ++stats_.syscalls;
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  void Forget(int fd, Interest interest) override {
+    const auto it = fds_.find(fd);
+    if (it == fds_.end()) return;
+    Registration& r = it->second;
+    r.watch.armed[Index(interest)] = false;
+    if (r.watch.any()) {
+      (void)Arm(fd, r);
+      return;
+    }
+    if (r.registered) {
+      ++stats_.syscalls;
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    }
+    fds_.erase(it);
   }
 
   absl::Status Wait(absl::Duration timeout,
                     absl::FunctionRef<void(uint64_t)> ready) override {
     // Nothing watched and nothing to wait for: skip the syscall.
-    if (registered_.empty() && timeout == absl::ZeroDuration()) {
+    if (fds_.empty() && timeout == absl::ZeroDuration()) {
       return absl::OkStatus();
     }
     ++stats_.syscalls;
@@ -74,17 +99,51 @@ class EpollReadiness final : public Readiness {
       if (errno == EINTR) return absl::OkStatus();
       return ErrnoStatus(errno, "epoll_wait", epoll_.get());
     }
-    for (int i = 0; i < n; ++i) ready(events_[i].data.u64);
+    tokens_.clear();
+    for (int i = 0; i < n; ++i) {
+      const int fd = events_[i].data.fd;
+      const auto it = fds_.find(fd);
+      if (it == fds_.end()) continue;
+      const uint32_t e = events_[i].events;
+      const bool error = e & (EPOLLERR | EPOLLHUP);
+      Fire(it->second.watch, error || (e & EPOLLOUT),
+           error || (e & (EPOLLIN | EPOLLRDHUP)), tokens_);
+      // One-shot disarmed both interests: re-arm the one still wanted.
+      if (it->second.watch.any()) (void)Arm(fd, it->second);
+    }
+    for (const uint64_t token : tokens_) ready(token);
     return absl::OkStatus();
   }
 
   int fd() const override { return epoll_.get(); }
 
  private:
+  struct Registration {
+    FdWatch watch;
+    bool registered = false;
+  };
+
+  absl::Status Arm(int fd, Registration& r) {
+    epoll_event event{};
+    event.events = EPOLLONESHOT;
+    if (r.watch.armed[0]) event.events |= EPOLLOUT;
+    if (r.watch.armed[1]) event.events |= EPOLLIN;
+    event.data.fd = fd;
+    ++stats_.syscalls;
+    if (::epoll_ctl(epoll_.get(), r.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+                    fd, &event) != 0) {
+      return ErrnoStatus(errno,
+                         r.registered ? "epoll_ctl(MOD)" : "epoll_ctl(ADD)", fd);
+    }
+    r.registered = true;
+    return absl::OkStatus();
+  }
+
   static constexpr int kMaxEvents = 256;
   UniqueFd epoll_;
   EngineStats& stats_;
-  absl::flat_hash_set<int> registered_;
+  absl::flat_hash_map<int, Registration> fds_;
+  std::vector<uint64_t> tokens_;
   epoll_event events_[kMaxEvents];
 };
 
@@ -95,13 +154,18 @@ class PollReadiness final : public Readiness {
   explicit PollReadiness(EngineStats& stats) : stats_(stats) {}
 
   absl::Status Watch(int fd, Interest interest, uint64_t token) override {
-    watched_[fd] = Watched{
-        token,
-        static_cast<short>(interest == Interest::kWritable ? POLLOUT : POLLIN)};
+    FdWatch& watch = watched_[fd];
+    watch.token[Index(interest)] = token;
+    watch.armed[Index(interest)] = true;
     return absl::OkStatus();
   }
 
-  void Forget(int fd) override { watched_.erase(fd); }
+  void Forget(int fd, Interest interest) override {
+    const auto it = watched_.find(fd);
+    if (it == watched_.end()) return;
+    it->second.armed[Index(interest)] = false;
+    if (!it->second.any()) watched_.erase(it);
+  }
 
   absl::Status Wait(absl::Duration timeout,
                     absl::FunctionRef<void(uint64_t)> ready) override {
@@ -109,8 +173,12 @@ class PollReadiness final : public Readiness {
       return absl::OkStatus();
     }
     fds_.clear();
-    for (const auto& [fd, watched] : watched_) {
-      fds_.push_back(pollfd{fd, watched.events, 0});
+    for (const auto& [fd, watch] : watched_) {
+      fds_.push_back(pollfd{
+          fd,
+          static_cast<short>((watch.armed[0] ? POLLOUT : 0) |
+                             (watch.armed[1] ? POLLIN : 0)),
+          0});
     }
     ++stats_.syscalls;
     const int n = ::poll(fds_.data(), fds_.size(), TimeoutMillis(timeout));
@@ -118,28 +186,27 @@ class PollReadiness final : public Readiness {
       if (errno == EINTR) return absl::OkStatus();
       return ErrnoStatus(errno, "poll", -1);
     }
+    tokens_.clear();
     for (const pollfd& p : fds_) {
       if (p.revents == 0) continue;
       const auto it = watched_.find(p.fd);
-      // An earlier callback of this round may have forgotten the fd.
       if (it == watched_.end()) continue;
-      const uint64_t token = it->second.token;
-      watched_.erase(it);
-      ready(token);
+      const bool error = p.revents & (POLLERR | POLLHUP | POLLNVAL);
+      Fire(it->second, error || (p.revents & POLLOUT),
+           error || (p.revents & POLLIN), tokens_);
+      if (!it->second.any()) watched_.erase(it);
     }
+    for (const uint64_t token : tokens_) ready(token);
     return absl::OkStatus();
   }
 
   int fd() const override { return -1; }
 
  private:
-  struct Watched {
-    uint64_t token;
-    short events;
-  };
   EngineStats& stats_;
-  absl::flat_hash_map<int, Watched> watched_;
+  absl::flat_hash_map<int, FdWatch> watched_;
   std::vector<pollfd> fds_;
+  std::vector<uint64_t> tokens_;
 };
 
 }  // namespace

@@ -32,11 +32,14 @@ class Readiness {
 
   // Reports `token` once, at a later Wait(), when `fd` is ready for
   // `interest` or in error (a reset peer counts: the next call tells which).
-  // A later Watch() of the same fd replaces the earlier one.
+  // An fd may be watched for both interests at once, by two transfers (a
+  // socket that is one's source and another's destination); a later Watch()
+  // of the same fd and interest replaces the earlier one.
   [[nodiscard]] virtual absl::Status Watch(int fd, Interest interest,
                                            uint64_t token) = 0;
-  // Drops any watch on `fd`; called before the fd goes back to its owner.
-  virtual void Forget(int fd) = 0;
+  // Drops the watch on `fd` for `interest`; called before the fd goes back
+  // to its owner.
+  virtual void Forget(int fd, Interest interest) = 0;
   // Waits up to `timeout` and calls `ready` for each reported token.
   [[nodiscard]] virtual absl::Status Wait(
       absl::Duration timeout, absl::FunctionRef<void(uint64_t)> ready) = 0;

@@ -67,9 +67,9 @@ void ReadinessBackend::Cancel(TransferId id) {
 void ReadinessBackend::Close(TransferId id) {
   TransferState& transfer = transfers_[SlotOf(id)];
   if (transfer.id != id) return;
-  readiness_->Forget(transfer.endpoints.socket_fd);
+  readiness_->Forget(transfer.endpoints.socket_fd, Interest::kWritable);
   if (transfer.endpoints.source == SourceKind::kStream) {
-    readiness_->Forget(transfer.endpoints.file_fd);
+    readiness_->Forget(transfer.endpoints.file_fd, Interest::kReadable);
   }
   transfer = TransferState();
 }

@@ -84,6 +84,8 @@ void Scheduler::CancelAll() {
 }
 
 absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
+  // A host may compute its timeout from a deadline already past.
+  timeout = std::max(timeout, absl::ZeroDuration());
   absl::Time now = clock_.Now();
   FireTimers(now);
   Admit(now);
@@ -109,6 +111,7 @@ absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
 
 bool Scheduler::HasReadyWork() const {
   return !runnable_.empty() || !completions_.empty() ||
+         endings_pending_ > 0 ||
          (!admission_.empty() && active_ < options_.max_active);
 }
 
@@ -195,6 +198,7 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
   // A cancel or timeout decided while the push was out wins over whatever
   // the push did meanwhile (even finishing): the caller was told it would.
   if (slot->ending.has_value()) {
+    --endings_pending_;
     End(index, *std::move(slot->ending));
     return;
   }
@@ -270,6 +274,7 @@ void Scheduler::EndSoon(uint32_t index, absl::Status status) {
   if (slot.state == State::kPushed) {
     timers_.Remove(index);
     slot.ending = std::move(status);
+    ++endings_pending_;
     backend_.Cancel(IdOf(index));
     return;
   }

@@ -79,8 +79,14 @@ class Scheduler {
   // callbacks of the transfers that ended. Returns how many ended.
   [[nodiscard]] absl::StatusOr<size_t> Turn(absl::Duration timeout);
 
-  // True when the next Turn() has work without waiting for the OS.
+  // True when the next Turn() has work without waiting for the OS: pushes
+  // to make, callbacks to run, or cancels the backend was asked for after
+  // the last wait (their outcomes are due without any fd becoming ready).
   bool HasReadyWork() const;
+  // When the nearest idle timeout or deadline is due; InfiniteFuture: none.
+  absl::Time NextTimer() const {
+    return timers_.empty() ? absl::InfiniteFuture() : timers_.top_when();
+  }
   // Transfers whose callback has not run yet.
   size_t live() const { return live_; }
 
@@ -143,6 +149,8 @@ class Scheduler {
   std::vector<PushOutcome> outcomes_;
   size_t live_ = 0;
   size_t active_ = 0;
+  // Transfers with an `ending` whose push the backend has not given back.
+  size_t endings_pending_ = 0;
 };
 
 }  // namespace sluice::internal

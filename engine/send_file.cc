@@ -34,11 +34,14 @@ TransferResult SendFile(const TransferSpec& spec,
     // The waiter broke: the destructor still completes the transfer, with
     // its exact progress, as Cancelled.
     engine->reset();
-    result = *done;
+    if (done.has_value()) result = *done;
     result.status = ran;
     return result;
   }
-  return *done;
+  if (done.has_value()) return *done;
+  // Run() returns only once no transfer is live, so the callback ran.
+  result.status = absl::InternalError("the transfer ended without a result");
+  return result;
 }
 
 }  // namespace sluice

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "absl/strings/str_format.h"
 #include "engine/errno_status.h"
 
 namespace sluice::internal {
@@ -60,8 +61,10 @@ WriteStep SendfileBytes(int socket_fd, int file_fd, PushProgress& push,
       return WriteStep::kUnsupported;
     }
     if (err == EPIPE) sigpipe.NoteEpipe();
-    push.outcome.error =
-        ErrnoStatus(err, "sendfile", socket_fd, push.file_position());
+    // Either side can fail sendfile: name both.
+    push.outcome.error = ErrnoStatus(
+        err, absl::StrFormat("sendfile from file fd %d to socket", file_fd), socket_fd,
+        push.file_position());
     return WriteStep::kFailed;
   }
   return WriteStep::kDone;

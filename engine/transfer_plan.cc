@@ -109,6 +109,12 @@ absl::StatusOr<TransferPlan> PlanTransfer(const TransferSpec& spec) {
     }
   } else {
     plan.endpoints.source = SourceKind::kStream;
+    if (spec.offset != 0) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "file fd %d is a pipe, socket or device: it has no offsets, so "
+          "offset must be 0 (got %u)",
+          spec.file_fd, spec.offset));
+    }
   }
   plan.endpoints.size_hint = plan.length.value_or(0);
   return plan;

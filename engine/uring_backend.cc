@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <sched.h>
 #include <utility>
@@ -85,6 +86,8 @@ struct UringTransfer {
   bool file_started = false;
   bool push_pending = false;
   bool cancel_requested = false;
+  // Cancel() found no SQE for some of its cancels; Wait() sends them.
+  bool cancels_unsent = false;
   // Requests in flight (Bit(op) each). Only the splice pair runs two at
   // once; the push moves on when all are back.
   uint32_t in_flight = 0;
@@ -180,17 +183,27 @@ class UringBackend final : public Backend {
       fresh_.push_back(SlotOf(id));
       return;
     }
-    // Each request in flight is asked to stop; the push ends when every one
-    // is back, cancelled or not (a cancel answered -EALREADY still
-    // completes its target later).
+    SendCancels(t);
+  }
+
+  // Asks the kernel to stop each request of `t` in flight; the push ends
+  // when every one is back, cancelled or not (a cancel answered -EALREADY
+  // still completes its target later). Without room for the cancels, the
+  // next Wait() sends them.
+  void SendCancels(UringTransfer& t) {
+    t.cancels_unsent = false;
     for (const Op op : {Op::kHeader, Op::kFileSend, Op::kTrailer, Op::kPollOut,
                         Op::kPollIn, Op::kRead, Op::kSpliceIn,
                         Op::kSpliceOut, Op::kSendMsg}) {
       if ((t.in_flight & Bit(op)) == 0) continue;
       io_uring_sqe* sqe = GetSqe();
-      if (sqe == nullptr) return;  // it completes by itself eventually
-      io_uring_prep_cancel64(sqe, UserData(id, op), 0);
-      io_uring_sqe_set_data64(sqe, UserData(id, Op::kCancel));
+      if (sqe == nullptr) {
+        t.cancels_unsent = true;
+        Retry(t);
+        return;
+      }
+      io_uring_prep_cancel64(sqe, UserData(t.id, op), 0);
+      io_uring_sqe_set_data64(sqe, UserData(t.id, Op::kCancel));
     }
   }
 
@@ -219,6 +232,7 @@ class UringBackend final : public Backend {
     trying_.swap(fresh_);
     for (const uint32_t slot : trying_) {
       UringTransfer& t = transfers_[slot];
+      if (t.cancels_unsent) SendCancels(t);
       if (t.push_pending && t.in_flight == 0) Advance(t);
     }
     trying_.clear();
@@ -227,8 +241,11 @@ class UringBackend final : public Backend {
         outcomes.empty() ? timeout : absl::ZeroDuration());
     Reap();
     // Requests armed while reaping must reach the kernel before we return:
-    // a host waiting on wake_fd() would otherwise sleep on them.
-    if (status.ok() && io_uring_sq_ready(&ring_) > 0) {
+    // a host waiting on wake_fd() would otherwise sleep on them. Reaping
+    // their completions may arm more; a few passes settle it, and what is
+    // left waits for the next Wait() (the deque keeps it valid).
+    for (int pass = 0; pass < 4 && status.ok() && io_uring_sq_ready(&ring_) > 0;
+         ++pass) {
       status = Submit();
       Reap();
     }
@@ -298,8 +315,10 @@ class UringBackend final : public Backend {
                                  ? options_.iowq_max_workers
                                  : std::max(1u, CpusPerEngine());
     unsigned values[2] = {workers, workers};
+    // Kernels before 5.15 lack the bound (EINVAL): run unbounded there
+    // rather than not at all.
     if (const int err = io_uring_register_iowq_max_workers(&ring_, values);
-        err < 0) {
+        err < 0 && err != -EINVAL) {
       return RingError(-err, "io_uring_register_iowq_max_workers");
     }
     enabled_ = true;
@@ -399,8 +418,11 @@ class UringBackend final : public Backend {
           // A non-blocking socket may answer EAGAIN rather than letting
           // io_uring wait: wait for writability ourselves.
           ++stats_.would_block;
-          if (!t.cancel_requested) PrepPoll(t, socket_fd, POLLOUT, Op::kPollOut);
-          return;
+          if (!t.cancel_requested) {
+            PrepPoll(t, socket_fd, POLLOUT, Op::kPollOut);
+            return;
+          }
+          break;  // cancelled meanwhile: Advance() ends the push
         }
         if (res < 0) {
           Fail(t, ErrnoStatus(-res, "send", socket_fd, push.file_position()));
@@ -419,8 +441,11 @@ class UringBackend final : public Backend {
         if (res == -ECANCELED) break;  // the READ came up short
         if (res == -EAGAIN) {
           ++stats_.would_block;
-          if (!t.cancel_requested) PrepPoll(t, socket_fd, POLLOUT, Op::kPollOut);
-          return;
+          if (!t.cancel_requested) {
+            PrepPoll(t, socket_fd, POLLOUT, Op::kPollOut);
+            return;
+          }
+          break;
         }
         if (res < 0) {
           Fail(t, ErrnoStatus(-res, "sendmsg", socket_fd, push.file_position()));
@@ -441,8 +466,9 @@ class UringBackend final : public Backend {
         if (res == -EAGAIN) {
           if (!t.cancel_requested) {
             PrepPoll(t, t.endpoints.file_fd, POLLIN, Op::kPollIn);
+            return;
           }
-          return;
+          break;
         }
         if (res < 0) {
           Fail(t, ErrnoStatus(-res,
@@ -754,7 +780,9 @@ class UringBackend final : public Backend {
   // SQEs handed out whose CQE has not been reaped (cancels included).
   uint64_t requests_in_flight_ = 0;
   UniqueFd wake_event_;
-  std::vector<UringTransfer> transfers_;
+  // A deque, so a transfer never moves while the kernel may still read its
+  // msghdr and iovecs (an unsubmitted SENDMSG reads them at submit time).
+  std::deque<UringTransfer> transfers_;
   std::vector<uint32_t> fresh_;
   std::vector<uint32_t> trying_;
   // Valid during Wait().

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <optional>
+#include <thread>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -216,6 +217,122 @@ TEST_P(ContractTest, PipeSourceFallsBackToReadSend) {
   EXPECT_EQ(sent.result.bytes_sent, body.size());
   EXPECT_EQ(sent.result.backend, BackendKind::kReadSend);
   EXPECT_TRUE(sent.received == "H" + body + "T");
+}
+
+TEST_P(ContractTest, OffsetOnAPipeIsInvalid) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  testing::UniqueFd read_end(fds[0]), write_end(fds[1]);
+  StreamPair pair = Pair();
+  EXPECT_THAT(SendFile({.socket_fd = pair.sender.get(),
+                        .file_fd = read_end.get(),
+                        .offset = 5},
+                       options())
+                  .status,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("no offsets")));
+}
+
+// A pipe whose writer is slow must not stall the engine's other transfers,
+// and its flags come back as they were.
+TEST_P(ContractTest, SilentPipeSourceDoesNotStallOtherTransfers) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  testing::UniqueFd read_end(fds[0]), write_end(fds[1]);
+  ASSERT_EQ(::fcntl(read_end.get(), F_GETFL) & O_NONBLOCK, 0);
+  PatternFile file(1 << 20);
+  StreamPair piped = Pair();
+  StreamPair plain = Pair();
+  Drainer piped_drain(piped.receiver.get());
+  Drainer plain_drain(plain.receiver.get());
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
+  ASSERT_THAT(engine, IsOk());
+  std::optional<TransferResult> pipe_result, file_result;
+  ASSERT_THAT((*engine)->Submit(
+                  {.socket_fd = piped.sender.get(), .file_fd = read_end.get()},
+                  [&](TransferId, const TransferResult& r) {
+                    pipe_result = r;
+                  }),
+              IsOk());
+  ASSERT_THAT((*engine)->Submit(
+                  {.socket_fd = plain.sender.get(), .file_fd = file.fd()},
+                  [&](TransferId, const TransferResult& r) {
+                    file_result = r;
+                  }),
+              IsOk());
+  for (int i = 0; i < 1000 && !file_result.has_value(); ++i) {
+    ASSERT_THAT((*engine)->Poll(absl::Milliseconds(10)), IsOk());
+  }
+  ASSERT_TRUE(file_result.has_value()) << "the empty pipe stalled the engine";
+  EXPECT_THAT(file_result->status, IsOk());
+  EXPECT_FALSE(pipe_result.has_value());
+  ASSERT_EQ(::write(write_end.get(), "late", 4), 4);
+  write_end.reset();
+  ASSERT_THAT((*engine)->Run(), IsOk());
+  ASSERT_TRUE(pipe_result.has_value());
+  EXPECT_THAT(pipe_result->status, IsOk());
+  EXPECT_EQ(::fcntl(read_end.get(), F_GETFL) & O_NONBLOCK, 0);
+  piped.sender.reset();
+  plain.sender.reset();
+  EXPECT_EQ(piped_drain.Join(), "late");
+  EXPECT_TRUE(plain_drain.Join() == file.Slice(0, 1 << 20));
+}
+
+// One socket as the source of one transfer and the destination of another
+// (a relay): both wait on it at once, for reading and for writing.
+TEST_P(ContractTest, SocketIsOneTransfersSourceAndAnothersDestination) {
+  if (transport() != Transport::kUnix) GTEST_SKIP() << "one transport is enough";
+  PatternFile file(8 << 20);
+  StreamPair middle = Pair();  // middle.sender: A writes to it, B reads it
+  StreamPair out = Pair();     // B writes to out.sender
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
+  ASSERT_THAT(engine, IsOk());
+  std::optional<TransferResult> a, b;
+  ASSERT_THAT((*engine)->Submit(
+                  {.socket_fd = middle.sender.get(), .file_fd = file.fd()},
+                  [&](TransferId, const TransferResult& r) { a = r; }),
+              IsOk());
+  ASSERT_THAT((*engine)->Submit({.socket_fd = out.sender.get(),
+                                 .file_fd = middle.sender.get()},
+                                [&](TransferId, const TransferResult& r) {
+                                  b = r;
+                                }),
+              IsOk());
+  // A fills the socket (nobody reads middle.receiver yet), B finds nothing
+  // to read: both park on middle.sender.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_THAT((*engine)->Poll(absl::Milliseconds(5)), IsOk());
+  }
+  ASSERT_FALSE(a.has_value());
+  ASSERT_FALSE(b.has_value());
+  // Feed B through the peer, then end its input.
+  const std::string relayed = PatternSlice(100000, 0, 100000);
+  Drainer out_drain(out.receiver.get());
+  std::thread feeder([&] {
+    size_t at = 0;
+    while (at < relayed.size()) {
+      const ssize_t n = ::send(middle.receiver.get(), relayed.data() + at,
+                               relayed.size() - at, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      at += static_cast<size_t>(n);
+    }
+    ::shutdown(middle.receiver.get(), SHUT_WR);
+  });
+  for (int i = 0; i < 2000 && !b.has_value(); ++i) {
+    ASSERT_THAT((*engine)->Poll(absl::Milliseconds(5)), IsOk());
+  }
+  feeder.join();
+  ASSERT_TRUE(b.has_value()) << "B's read watch was lost";
+  EXPECT_THAT(b->status, IsOk());
+  out.sender.reset();
+  EXPECT_TRUE(out_drain.Join() == relayed);
+  // Now drain A's bytes: its write watch must still be there.
+  Drainer middle_drain(middle.receiver.get());
+  ASSERT_THAT((*engine)->Run(), IsOk());
+  ASSERT_TRUE(a.has_value());
+  EXPECT_THAT(a->status, IsOk());
+  ::shutdown(middle.sender.get(), SHUT_WR);
+  EXPECT_TRUE(middle_drain.Join() == file.Slice(0, 8 << 20));
 }
 
 TEST_P(ContractTest, CountFromPipeThatEndsEarlyIsOutOfRange) {

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -143,6 +144,66 @@ TEST_P(EngineBackendTest, HostLoopDrivesEngineThroughWakeFd) {
   ASSERT_THAT((*engine)->Poll(absl::ZeroDuration()), IsOk());
   pollfd p{wake, POLLIN, 0};
   EXPECT_EQ(::poll(&p, 1, 0), 0);
+}
+
+// A host that sleeps on wake_fd() alone still sees an idle timeout fire.
+TEST_P(EngineBackendTest, WakeFdFiresForTimeouts) {
+  PatternFile file(16 << 20);
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
+  ASSERT_THAT(engine, IsOk());
+  const int wake = (*engine)->wake_fd();
+  if (wake < 0) GTEST_SKIP() << "no wake fd on this build (no epoll)";
+  absl::StatusOr<StreamPair> pair = MakeStreamPair(Transport::kUnix);
+  ASSERT_THAT(pair, IsOk());
+  std::optional<TransferResult> result;
+  ASSERT_THAT((*engine)->Submit({.socket_fd = pair->sender.get(),
+                                 .file_fd = file.fd(),
+                                 .idle_timeout = absl::Milliseconds(100)},
+                                [&](TransferId, const TransferResult& r) {
+                                  result = r;
+                                }),
+              IsOk());
+  // Nobody reads: only the timer can end it.
+  for (int i = 0; i < 100000 && !result.has_value(); ++i) {
+    pollfd p{wake, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 10000), 1) << "the timeout never woke the host";
+    ASSERT_THAT((*engine)->Poll(absl::ZeroDuration()), IsOk());
+  }
+  ASSERT_TRUE(result.has_value());
+  EXPECT_THAT(result->status, StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
+// Destroying the engine cancels its transfers; a callback that submits
+// again then is refused, so the destructor ends.
+TEST_P(EngineBackendTest, CallbacksCannotSubmitDuringDestruction) {
+  PatternFile file(16 << 20);
+  absl::StatusOr<StreamPair> pair = MakeStreamPair(Transport::kUnix);
+  ASSERT_THAT(pair, IsOk());
+  absl::Status resubmitted;
+  int calls = 0;
+  {
+    absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
+    ASSERT_THAT(engine, IsOk());
+    Engine* raw = engine->get();
+    ASSERT_THAT(raw->Submit({.socket_fd = pair->sender.get(),
+                             .file_fd = file.fd()},
+                            [&](TransferId, const TransferResult& r) {
+                              ++calls;
+                              EXPECT_THAT(r.status,
+                                          StatusIs(absl::StatusCode::kCancelled));
+                              resubmitted =
+                                  raw->Submit({.socket_fd = pair->sender.get(),
+                                               .file_fd = file.fd()},
+                                              [](TransferId,
+                                                 const TransferResult&) {})
+                                      .status();
+                            }),
+                IsOk());
+    ASSERT_THAT(raw->Poll(absl::Milliseconds(10)), IsOk());
+  }
+  EXPECT_EQ(calls, 1);
+  EXPECT_THAT(resubmitted, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                    HasSubstr("destroyed")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EngineBackendTest,

@@ -365,6 +365,30 @@ TEST_F(SchedulerTest, WaitIsBoundedByNearestTimer) {
   EXPECT_EQ(backend_.waits()[0], absl::Seconds(3));
 }
 
+TEST_F(SchedulerTest, NegativeTimeoutMeansDoNotWait) {
+  Make();
+  Submit(Plan(10));
+  ASSERT_THAT(scheduler_->Turn(-absl::Seconds(1)), IsOk());
+  ASSERT_FALSE(backend_.waits().empty());
+  EXPECT_EQ(backend_.waits()[0], absl::ZeroDuration());
+}
+
+TEST_F(SchedulerTest, CancelOfAPushedTransferIsReadyWork) {
+  Make();
+  backend_.MakeCancelsLate();
+  const TransferId id = Submit(Plan(100));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  EXPECT_FALSE(scheduler_->HasReadyWork());
+  EXPECT_TRUE(scheduler_->Cancel(id));
+  // The outcome is due from the backend without any fd becoming ready, so a
+  // host must be told to poll.
+  EXPECT_TRUE(scheduler_->HasReadyWork());
+  backend_.Answer1({.id = id, .cancelled = true});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  EXPECT_FALSE(scheduler_->HasReadyWork());
+  ASSERT_NE(ResultOf(id), nullptr);
+}
+
 TEST_F(SchedulerTest, CallbackMaySubmitAndCancel) {
   Make();
   backend_.AutoAnswer(FakeBackend::MoveAll);
