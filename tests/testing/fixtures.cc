@@ -8,7 +8,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -170,9 +169,14 @@ std::string Drainer::Join() {
   return data_;
 }
 
-std::vector<std::string> DrainAll(const std::vector<int>& fds,
-                                  absl::Duration limit) {
-  std::vector<std::string> data(fds.size());
+namespace {
+
+// Reads every fd of `fds` until each reaches EOF or `limit` passes, handing
+// each chunk to `got(i, data, size)` for the i-th fd and its end to
+// `ended(i, eof)`.
+template <typename Got, typename Ended>
+void ReadEach(const std::vector<int>& fds, absl::Duration limit, Got got,
+              Ended ended) {
   std::vector<pollfd> open;
   std::vector<size_t> index;
   for (size_t i = 0; i < fds.size(); ++i) {
@@ -190,17 +194,31 @@ std::vector<std::string> DrainAll(const std::vector<int>& fds,
       }
       const ssize_t n = ::read(open[i].fd, buffer.data(), buffer.size());
       if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN))) {
-        if (n > 0) data[index[i]].append(buffer.data(), static_cast<size_t>(n));
+        if (n > 0) got(index[i], buffer.data(), static_cast<size_t>(n));
         open[i].revents = 0;
         ++i;
         continue;
       }
+      ended(index[i], n == 0);
       open[i] = open.back();
       open.pop_back();
       index[i] = index.back();
       index.pop_back();
     }
   }
+}
+
+}  // namespace
+
+std::vector<std::string> DrainAll(const std::vector<int>& fds,
+                                  absl::Duration limit) {
+  std::vector<std::string> data(fds.size());
+  ReadEach(
+      fds, limit,
+      [&](size_t i, const char* bytes, size_t size) {
+        data[i].append(bytes, size);
+      },
+      [](size_t, bool) {});
   return data;
 }
 
@@ -208,47 +226,24 @@ std::vector<StreamCheck> CheckStreams(const std::vector<int>& fds,
                                       const std::vector<ExpectedStream>& expected,
                                       absl::Duration limit) {
   std::vector<StreamCheck> checks(fds.size());
-  std::vector<pollfd> open;
-  std::vector<size_t> index;
-  for (size_t i = 0; i < fds.size(); ++i) {
-    open.push_back(pollfd{fds[i], POLLIN, 0});
-    index.push_back(i);
-  }
-  const absl::Time end = absl::Now() + limit;
-  std::vector<char> buffer(256 * 1024);
-  while (!open.empty() && absl::Now() < end) {
-    if (::poll(open.data(), open.size(), 100) <= 0) continue;
-    for (size_t i = 0; i < open.size();) {
-      if (open[i].revents == 0) {
-        ++i;
-        continue;
-      }
-      const ssize_t n = ::read(open[i].fd, buffer.data(), buffer.size());
-      if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN))) {
-        StreamCheck& check = checks[index[i]];
-        const ExpectedStream& want = expected[index[i]];
-        for (ssize_t k = 0; k < n && check.first_mismatch < 0; ++k) {
-          const uint64_t at = check.received + static_cast<uint64_t>(k);
+  ReadEach(
+      fds, limit,
+      [&](size_t i, const char* bytes, size_t size) {
+        StreamCheck& check = checks[i];
+        const ExpectedStream& want = expected[i];
+        for (size_t k = 0; k < size && check.first_mismatch < 0; ++k) {
+          const uint64_t at = check.received + k;
           const char expected_byte =
               at < want.header.size()
                   ? want.header[at]
                   : PatternByte(want.offset + at - want.header.size());
-          if (buffer[k] != expected_byte) {
+          if (bytes[k] != expected_byte) {
             check.first_mismatch = static_cast<int64_t>(at);
           }
         }
-        if (n > 0) check.received += static_cast<uint64_t>(n);
-        open[i].revents = 0;
-        ++i;
-        continue;
-      }
-      checks[index[i]].eof = n == 0;
-      open[i] = open.back();
-      open.pop_back();
-      index[i] = index.back();
-      index.pop_back();
-    }
-  }
+        check.received += size;
+      },
+      [&](size_t i, bool eof) { checks[i].eof = eof; });
   return checks;
 }
 
@@ -264,17 +259,6 @@ std::string ReadAvailable(int fd) {
     if (n < 0 && errno == EINTR) continue;
     return data;
   }
-}
-
-uint64_t RaiseFdLimit(uint64_t want) {
-  rlimit limit{};
-  ::getrlimit(RLIMIT_NOFILE, &limit);
-  if (limit.rlim_cur < want) {
-    limit.rlim_cur = std::min<rlim_t>(want, limit.rlim_max);
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
-  ::getrlimit(RLIMIT_NOFILE, &limit);
-  return limit.rlim_cur;
 }
 
 int CountOpenFds() {

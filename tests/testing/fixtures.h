@@ -16,10 +16,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/unique_fd.h"
+#include "tools/loopback/loopback.h"
 
 namespace sluice::testing {
 
 using internal::UniqueFd;
+using tools::RaiseFdLimit;
 
 // The byte a pattern file holds at `offset`. Varies with every bit of the
 // offset up to 2^24, so a slice shifted by any amount does not match.
@@ -114,10 +116,6 @@ std::vector<StreamCheck> CheckStreams(const std::vector<int>& fds,
 
 // Reads what `fd` holds now without blocking (until EAGAIN or EOF).
 std::string ReadAvailable(int fd);
-
-// Raises RLIMIT_NOFILE's soft limit to at least `want` (up to the hard
-// limit); returns the new soft limit.
-uint64_t RaiseFdLimit(uint64_t want);
 
 // Counts the fds this process holds open.
 int CountOpenFds();

@@ -13,7 +13,6 @@
 // one does not (or the sink saw a wrong byte), 2 for bad flags.
 
 #include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,6 +37,7 @@
 #include "tools/load/runner.h"
 #include "tools/load/sink.h"
 #include "tools/load/workload.h"
+#include "tools/loopback/loopback.h"
 
 ABSL_FLAG(std::string, backends, "",
           "comma-separated backends to compare, run one after the other: "
@@ -110,15 +110,6 @@ int SinkThreads() {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 4);
 }
 
-void RaiseFdLimit(uint64_t want) {
-  rlimit limit{};
-  ::getrlimit(RLIMIT_NOFILE, &limit);
-  if (limit.rlim_cur < want) {
-    limit.rlim_cur = std::min<rlim_t>(want, limit.rlim_max);
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
-
 // sluice-load sink: serves until SIGINT or SIGTERM, then prints totals.
 int RunSink() {
   absl::StatusOr<Address> address = ParseAddress(absl::GetFlag(FLAGS_listen));
@@ -128,7 +119,7 @@ int RunSink() {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // threads inherit the mask
-  RaiseFdLimit(1 << 16);
+  tools::RaiseFdLimit(1 << 16);
   absl::StatusOr<std::unique_ptr<LoadSink>> sink = LoadSink::Start(
       *address, SinkThreads(), absl::GetFlag(FLAGS_verify));
   if (!sink.ok()) {
@@ -239,7 +230,7 @@ int RunSender() {
                   : ObjectSet::Open(dir);
   if (!set.ok()) UsageError(std::string(set.status().message()));
 
-  RaiseFdLimit(static_cast<uint64_t>(connections) * 3 + 256);
+  tools::RaiseFdLimit(static_cast<uint64_t>(connections) * 3 + 256);
   if (connect.empty()) {
     absl::StatusOr<Address> listen = ParseAddress(
         transport == "unix"

@@ -176,6 +176,17 @@ bool ParseByteSize(std::string text, uint64_t& bytes) {
   return absl::SimpleAtoi(view, &bytes);
 }
 
+uint64_t RaiseFdLimit(uint64_t want) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < want) {
+    limit.rlim_cur = std::min<rlim_t>(want, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur;
+}
+
 namespace {
 
 double CpuSeconds(int who) {

@@ -71,6 +71,10 @@ absl::StatusOr<int> MakeCachedFile(uint64_t size);
 // Parses "16KiB", "4MiB", "1GiB", "512B" or plain bytes.
 bool ParseByteSize(std::string text, uint64_t& bytes);
 
+// Raises RLIMIT_NOFILE's soft limit to at least `want` (up to the hard
+// limit); returns the soft limit now in force.
+uint64_t RaiseFdLimit(uint64_t want);
+
 // CPU seconds the calling thread has used.
 double ThreadCpuSeconds();
 // CPU seconds every thread of this process has used, io-wq workers included.
