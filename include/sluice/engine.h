@@ -99,7 +99,8 @@ class Engine {
       const EngineOptions& options);
 
   // Completes every live transfer with Cancelled (running their callbacks
-  // here) and waits until the kernel holds no reference to engine memory.
+  // here; Submit() from them is refused) and waits until the kernel holds
+  // no reference to engine memory. Callbacks must not destroy the engine.
   ~Engine();
 
   Engine(const Engine&) = delete;
@@ -108,9 +109,13 @@ class Engine {
   // Starts a transfer. On error nothing was started, no callback will run,
   // and the fds are untouched:
   //   InvalidArgument: count == 0, a bad fd, a socket that is not
-  //     SOCK_STREAM, an offset + count past 2^63.
+  //     SOCK_STREAM, an offset + count past 2^63, a nonzero offset on a
+  //     pipe, socket or device source.
   //   FailedPrecondition: a source not open for reading, a socket that
-  //     already has a live transfer on this engine.
+  //     already has a live transfer on this engine, an engine being
+  //     destroyed.
+  // A pipe, socket or device source is made non-blocking for the transfer,
+  // like the socket, and its flags restored before the callback.
   // Otherwise `done` runs exactly once, later, from Poll()/Run().
   [[nodiscard]] absl::StatusOr<TransferId> Submit(TransferSpec spec,
                                                   DoneCallback done);
@@ -128,8 +133,10 @@ class Engine {
   // Polls until no transfer is live.
   [[nodiscard]] absl::Status Run();
 
-  // A file descriptor that is readable when Poll() has work to do. Add it to
-  // the host's epoll/poll set (level-triggered); Poll() drains it. It may be
+  // A file descriptor that is readable when Poll() has work to do — a socket
+  // ready, a completion, a callback due, or an idle timeout or deadline
+  // reached. Add it to the host's epoll/poll set (level-triggered); Poll()
+  // drains it. It may be
   // readable once with nothing left to do (completions that arrived during
   // the last Poll), never for long. -1 on builds without epoll: there, poll
   // on a timer.
