@@ -249,6 +249,11 @@ class UringBackend final : public Backend {
       status = Submit();
       Reap();
     }
+    if (io_uring_sq_ready(&ring_) > 0 && wake_event_.valid()) {
+      // Still more to hand over: make sure a host comes back for it.
+      const uint64_t one = 1;
+      (void)!::write(wake_event_.get(), &one, sizeof(one));
+    }
     outcomes_ = nullptr;
     sigpipe_ = nullptr;
     return status;
