@@ -175,8 +175,10 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
     return absl::InvalidArgumentError(absl::StrFormat(
         "transfer on socket fd %d has no done callback", spec.socket_fd));
   }
-  SLUICE_ASSIGN_OR_RETURN(TransferPlan plan, internal::PlanTransfer(spec));
   const int socket_fd = spec.socket_fd;
+  const int file_fd = spec.file_fd;
+  SLUICE_ASSIGN_OR_RETURN(TransferPlan plan,
+                          internal::PlanTransfer(std::move(spec)));
   if (impl_->busy_sockets.contains(socket_fd)) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "socket fd %d already has a live transfer on this engine", socket_fd));
@@ -188,7 +190,7 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
   std::optional<NonBlockingScope> source_mode;
   if (plan.endpoints.source == internal::SourceKind::kStream) {
     absl::StatusOr<NonBlockingScope> scope =
-        NonBlockingScope::Enter(spec.file_fd);
+        NonBlockingScope::Enter(file_fd);
     if (!scope.ok()) return scope.status();
     source_mode.emplace(*std::move(scope));
   }

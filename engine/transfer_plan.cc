@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "engine/errno_status.h"
@@ -45,7 +46,7 @@ absl::Status CheckSocket(int fd) {
 
 }  // namespace
 
-absl::StatusOr<TransferPlan> PlanTransfer(const TransferSpec& spec) {
+absl::StatusOr<TransferPlan> PlanTransfer(TransferSpec spec) {
   if (spec.count.has_value() && *spec.count == 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "count must be positive, got 0 (socket fd %d, file fd %d, offset %u)",
@@ -92,8 +93,8 @@ absl::StatusOr<TransferPlan> PlanTransfer(const TransferSpec& spec) {
   TransferPlan plan;
   plan.endpoints.socket_fd = spec.socket_fd;
   plan.endpoints.file_fd = spec.file_fd;
-  plan.header = spec.header;
-  plan.trailer = spec.trailer;
+  plan.header = std::move(spec.header);
+  plan.trailer = std::move(spec.trailer);
   plan.offset = spec.offset;
   plan.idle_timeout = spec.idle_timeout;
   plan.deadline = spec.deadline;

@@ -14,9 +14,9 @@
 namespace sluice::internal {
 
 // A regular file without a count is sent up to its size at this call (as
-// CPython's socket.sendfile() does); other sources until EOF.
-[[nodiscard]] absl::StatusOr<TransferPlan> PlanTransfer(
-    const TransferSpec& spec);
+// CPython's socket.sendfile() does); other sources until EOF. The header and
+// trailer move into the plan.
+[[nodiscard]] absl::StatusOr<TransferPlan> PlanTransfer(TransferSpec spec);
 
 }  // namespace sluice::internal
 

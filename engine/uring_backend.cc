@@ -225,7 +225,8 @@ class UringBackend final : public Backend {
       ++stats_.syscalls;
       (void)!::read(wake_event_.get(), &count, sizeof(count));
     }
-    ScopedSigpipeBlock sigpipe;
+    // Blocked only once an inline sendfile needs it (see Advance()).
+    std::optional<ScopedSigpipeBlock> sigpipe;
     sigpipe_ = &sigpipe;
     outcomes_ = &outcomes;
 
@@ -553,8 +554,9 @@ class UringBackend final : public Backend {
     if (push.file_left() > 0 && !push.outcome.file_ended) {
       if (t.path == Path::kSplice && AdvanceSplice(t)) return;
       if (t.path != Path::kCopy) {
+        if (!sigpipe_->has_value()) sigpipe_->emplace();
         switch (SendfileBytes(socket_fd, t.endpoints.file_fd, push,
-                              !t.file_started, *sigpipe_, stats_)) {
+                              !t.file_started, **sigpipe_, stats_)) {
           case WriteStep::kDone:
             break;
           case WriteStep::kSocketFull:
@@ -792,7 +794,9 @@ class UringBackend final : public Backend {
   std::vector<uint32_t> trying_;
   // Valid during Wait().
   std::vector<PushOutcome>* outcomes_ = nullptr;
-  ScopedSigpipeBlock* sigpipe_ = nullptr;
+  // SIGPIPE stays blocked from the first inline sendfile of a Wait() to its
+  // end: two sigprocmask calls per Wait() that needs them, none otherwise.
+  std::optional<ScopedSigpipeBlock>* sigpipe_ = nullptr;
 };
 
 absl::StatusOr<io_uring> CreateRing(unsigned entries) {
