@@ -71,6 +71,7 @@ TEST_F(LoadToolTest, OtherBadFlagsAreUsageErrors) {
   EXPECT_EQ(Load({"--connections=0"}).exit_code, 2);
   EXPECT_EQ(Load({"--transport=carrier-pigeon"}).exit_code, 2);
   EXPECT_EQ(Load({"--connect=nowhere"}).exit_code, 2);
+  EXPECT_EQ(Load({"--uring-path=teleport"}).exit_code, 2);
 }
 
 // A short run per backend with every byte checked by the sink, and the

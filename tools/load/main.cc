@@ -210,6 +210,7 @@ int RunSender() {
                             "\"; expected whole or random-range"));
   }
   if (backends.empty()) UsageError("no backend to run");
+  const UringDataPath uring_path = UringPathFlag();
   const std::string dir = absl::GetFlag(FLAGS_dir);
   if (verify && !dir.empty()) {
     UsageError("--verify checks generated objects; it cannot check --dir files");
@@ -247,7 +248,9 @@ int RunSender() {
   }
 
   RoundConfig config;
-  config.engine.uring_data_path = UringPathFlag();
+  // Every flag is checked before objects exist: a usage error exits without
+  // unwinding, and would leave them behind.
+  config.engine.uring_data_path = uring_path;
   config.engine.iowq_max_workers =
       static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_iowq_workers)));
   config.target = target;
