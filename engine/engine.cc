@@ -133,6 +133,32 @@ void Engine::Impl::ClearWork() {
 #endif
 }
 
+absl::string_view UringDataPathName(UringDataPath path) {
+  switch (path) {
+    case UringDataPath::kAuto:
+      return "auto";
+    case UringDataPath::kSendfile:
+      return "sendfile";
+    case UringDataPath::kSplice:
+      return "splice";
+    case UringDataPath::kCopy:
+      return "copy";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<UringDataPath> ParseUringDataPath(absl::string_view name) {
+  for (const UringDataPath path :
+       {UringDataPath::kAuto, UringDataPath::kSendfile, UringDataPath::kSplice,
+        UringDataPath::kCopy}) {
+    if (name == UringDataPathName(path)) return path;
+  }
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "unknown io_uring data path \"%s\"; expected auto, sendfile, splice "
+      "or copy",
+      name));
+}
+
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(

@@ -256,6 +256,19 @@ TEST(BackendKindTest, NamesRoundTrip) {
                        HasSubstr("auto, iouring, sendfile, readsend")));
 }
 
+TEST(UringDataPathTest, NamesRoundTrip) {
+  for (UringDataPath path : {UringDataPath::kAuto, UringDataPath::kSendfile,
+                             UringDataPath::kSplice, UringDataPath::kCopy}) {
+    absl::StatusOr<UringDataPath> parsed =
+        ParseUringDataPath(UringDataPathName(path));
+    ASSERT_THAT(parsed, IsOk());
+    EXPECT_EQ(*parsed, path);
+  }
+  EXPECT_THAT(ParseUringDataPath("teleport"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("auto, sendfile, splice or copy")));
+}
+
 TEST(BackendKindTest, ReadSendIsAlwaysAvailable) {
   EXPECT_THAT(ProbeBackend(BackendKind::kReadSend), IsOk());
   EXPECT_THAT(ProbeBackend(BackendKind::kAuto), IsOk());

@@ -36,6 +36,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "sluice/backend_kind.h"
 #include "sluice/stats.h"
@@ -62,6 +63,12 @@ enum class UringDataPath {
   // IORING_OP_READ into a buffer, then IORING_OP_SEND.
   kCopy,
 };
+
+// "auto", "sendfile", "splice", "copy", as flags and reports spell them.
+absl::string_view UringDataPathName(UringDataPath path);
+// Parses a name as UringDataPathName() prints it; InvalidArgument naming
+// the accepted values for anything else.
+absl::StatusOr<UringDataPath> ParseUringDataPath(absl::string_view name);
 
 struct EngineOptions {
   // Which backend moves the bytes; kAuto probes (see backend_kind.h).

@@ -164,13 +164,12 @@ std::vector<BackendKind> BackendsFlag() {
 }
 
 UringDataPath UringPathFlag() {
-  const std::string path = absl::GetFlag(FLAGS_uring_path);
-  if (path == "auto") return UringDataPath::kAuto;
-  if (path == "sendfile") return UringDataPath::kSendfile;
-  if (path == "splice") return UringDataPath::kSplice;
-  if (path == "copy") return UringDataPath::kCopy;
-  UsageError(absl::StrCat("--uring_path: unknown path \"", path,
-                          "\"; expected auto, sendfile, splice or copy"));
+  absl::StatusOr<UringDataPath> path =
+      ParseUringDataPath(absl::GetFlag(FLAGS_uring_path));
+  if (!path.ok()) {
+    UsageError(absl::StrCat("--uring-path: ", path.status().message()));
+  }
+  return *path;
 }
 
 int RunSender() {
@@ -345,7 +344,7 @@ int RunSender() {
         {"transport", connect.empty() ? transport : "remote"},
         {"verify", verify},
         {"rounds", rounds},
-        {"uring_path", absl::GetFlag(FLAGS_uring_path)},
+        {"uring_path", std::string(UringDataPathName(uring_path))},
         {"sink", target.ToString()},
     };
     for (const BackendRounds& b : results) {

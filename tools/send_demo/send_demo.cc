@@ -55,15 +55,14 @@ struct Outcome {
 }
 
 sluice::UringDataPath UringPathFlag() {
-  const std::string path = absl::GetFlag(FLAGS_uring_path);
-  if (path == "sendfile") return sluice::UringDataPath::kSendfile;
-  if (path == "splice") return sluice::UringDataPath::kSplice;
-  if (path == "copy") return sluice::UringDataPath::kCopy;
-  if (path != "auto") {
-    std::fprintf(stderr, "bad --uring_path \"%s\"\n", path.c_str());
+  absl::StatusOr<sluice::UringDataPath> path =
+      sluice::ParseUringDataPath(absl::GetFlag(FLAGS_uring_path));
+  if (!path.ok()) {
+    std::fprintf(stderr, "--uring_path: %s\n",
+                 std::string(path.status().message()).c_str());
     std::exit(2);
   }
-  return sluice::UringDataPath::kAuto;
+  return *path;
 }
 
 Outcome RunBackend(sluice::BackendKind backend, int file_fd, int connections,
@@ -144,6 +143,7 @@ int main(int argc, char** argv) {
     }
     backends.push_back(*kind);
   }
+  (void)UringPathFlag();  // exits 2 on a bad name, before any work
   const int connections = absl::GetFlag(FLAGS_connections);
   if (connections <= 0) {
     std::fprintf(stderr, "--connections must be positive\n");
