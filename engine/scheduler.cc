@@ -95,8 +95,8 @@ absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
   absl::Duration wait = timeout;
   if (!completions_.empty()) {
     wait = absl::ZeroDuration();
-  } else if (!timers_.empty()) {
-    wait = std::clamp(timers_.top_when() - now, absl::ZeroDuration(), wait);
+  } else if (NextTimer() != absl::InfiniteFuture()) {
+    wait = std::clamp(NextTimer() - now, absl::ZeroDuration(), wait);
   }
   outcomes_.clear();
   absl::Status waited = backend_.Wait(wait, outcomes_);
