@@ -31,7 +31,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "sluice/engine.h"
-#include "tools/load/address.h"
+#include "tools/loopback/address.h"
+#include "tools/loopback/flag_names.h"
 #include "tools/load/frame.h"
 #include "tools/load/report.h"
 #include "tools/load/runner.h"
@@ -89,19 +90,6 @@ namespace {
 [[noreturn]] void UsageError(const std::string& message) {
   std::fprintf(stderr, "sluice-load: %s\n(see --help)\n", message.c_str());
   std::exit(2);
-}
-
-// Lets flags be written with '-' as well as '_': --object-size.
-std::vector<char*> NormalizeFlagNames(int argc, char** argv) {
-  std::vector<char*> out(argv, argv + argc);
-  for (int i = 1; i < argc; ++i) {
-    char* arg = argv[i];
-    if (arg[0] != '-' || arg[1] != '-') continue;
-    for (char* c = arg + 2; *c != '\0' && *c != '='; ++c) {
-      if (*c == '-') *c = '_';
-    }
-  }
-  return out;
 }
 
 int SinkThreads() {
@@ -372,7 +360,7 @@ int main(int argc, char** argv) {
       "  sluice-load sink --listen=ADDR stand-alone sink for --connect");
   // A host that never ignores SIGPIPE is what sluice must survive; the
   // sink's sends are MSG_NOSIGNAL.
-  std::vector<char*> args = sluice::load::NormalizeFlagNames(argc, argv);
+  std::vector<char*> args = sluice::tools::NormalizeFlagNames(argc, argv);
   bool sink_mode = false;
   if (args.size() > 1 && std::string(args[1]) == "sink") {
     sink_mode = true;

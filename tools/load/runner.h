@@ -17,11 +17,16 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "sluice/engine.h"
-#include "tools/load/address.h"
+#include "tools/loopback/address.h"
 #include "tools/load/sink.h"
 #include "tools/load/workload.h"
 
 namespace sluice::load {
+
+using tools::Address;
+using tools::Connect;
+using tools::Listen;
+using tools::ParseAddress;
 
 struct RoundConfig {
   EngineOptions engine;  // the backend and its options

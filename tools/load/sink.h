@@ -19,9 +19,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "tools/load/address.h"
+#include "tools/loopback/address.h"
 
 namespace sluice::load {
+
+using tools::Address;
+using tools::Connect;
+using tools::Listen;
+using tools::ParseAddress;
 
 // What the sink got on one connection; sent back when the sender is done.
 struct Ack {

@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/load/address.h"
+#include "tools/loopback/address.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,7 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 
-namespace sluice::load {
+namespace sluice::tools {
 
 std::string Address::ToString() const {
   char text[INET6_ADDRSTRLEN] = "";
@@ -86,11 +86,18 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text) {
   return bad("host is not a numeric address");
 }
 
-absl::StatusOr<int> Listen(Address& address) {
+absl::StatusOr<int> Listen(Address& address, PortSharing sharing) {
   const int fd = ::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(std::strerror(errno));
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (sharing == PortSharing::kReusePort &&
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return absl::UnavailableError(absl::StrFormat(
+        "SO_REUSEPORT on %s: %s", address.ToString(), std::strerror(err)));
+  }
   if (::bind(fd, reinterpret_cast<sockaddr*>(&address.storage),
              address.length) != 0 ||
       ::listen(fd, 4096) != 0) {
@@ -119,4 +126,4 @@ absl::StatusOr<int> Connect(const Address& address) {
   return fd;
 }
 
-}  // namespace sluice::load
+}  // namespace sluice::tools

@@ -1,11 +1,11 @@
 // Copyright 2026 The sluice Authors.
 //
-// Socket addresses as sluice-load's flags spell them: "127.0.0.1:9000",
+// Socket addresses as the tools' flags spell them: "127.0.0.1:9000",
 // "[::1]:9000", "localhost:9000" (numeric or localhost only: no resolver),
 // or "unix:/path/to/socket".
 
-#ifndef SLUICE_TOOLS_LOAD_ADDRESS_H_
-#define SLUICE_TOOLS_LOAD_ADDRESS_H_
+#ifndef SLUICE_TOOLS_LOOPBACK_ADDRESS_H_
+#define SLUICE_TOOLS_LOOPBACK_ADDRESS_H_
 
 #include <sys/socket.h>
 
@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace sluice::load {
+namespace sluice::tools {
 
 struct Address {
   sockaddr_storage storage{};
@@ -26,12 +26,20 @@ struct Address {
 
 absl::StatusOr<Address> ParseAddress(absl::string_view text);
 
+enum class PortSharing {
+  kExclusive,
+  // SO_REUSEPORT: several sockets (one per thread) listen on one port and
+  // the kernel spreads connections among them.
+  kReusePort,
+};
+
 // A listening SOCK_STREAM socket bound to `address` (port 0: any), and the
 // address it got.
-absl::StatusOr<int> Listen(Address& address);
+absl::StatusOr<int> Listen(Address& address,
+                           PortSharing sharing = PortSharing::kExclusive);
 // A blocking SOCK_STREAM socket connected to `address`.
 absl::StatusOr<int> Connect(const Address& address);
 
-}  // namespace sluice::load
+}  // namespace sluice::tools
 
-#endif  // SLUICE_TOOLS_LOAD_ADDRESS_H_
+#endif  // SLUICE_TOOLS_LOOPBACK_ADDRESS_H_

@@ -1,0 +1,234 @@
+// Copyright 2026 The sluice Authors.
+
+#include "tools/serve/response.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "tools/serve/byte_range.h"
+#include "tools/serve/content_type.h"
+#include "tools/serve/http_date.h"
+#include "tools/serve/request_target.h"
+
+namespace sluice::serve {
+namespace {
+
+using internal::UniqueFd;
+
+// Whether the connection may stay open after answering `request`: the
+// client asked for it and left no unread body behind.
+bool KeepAlive(const HttpRequest* request) {
+  return request != nullptr && request->keep_alive &&
+         request->content_length == 0;
+}
+
+// Status line, the headers every response has, then `fields` (each ending
+// in CRLF), then the connection header and the empty line.
+std::string Head(int status, absl::string_view date, absl::string_view fields,
+                 const HttpRequest* request, bool close) {
+  absl::string_view connection;
+  if (close) {
+    connection = "Connection: close\r\n";
+  } else if (request->minor_version == 0) {
+    connection = "Connection: keep-alive\r\n";
+  }
+  return absl::StrCat("HTTP/1.1 ", status, " ", ReasonPhrase(status),
+                      "\r\nServer: sluice\r\nDate: ", date, "\r\n", fields,
+                      connection, "\r\n");
+}
+
+// RFC 9110 §13.1.2: weak comparison against a list of entity tags.
+bool NoneMatchHits(absl::string_view list, absl::string_view etag) {
+  for (absl::string_view tag : absl::StrSplit(list, ',')) {
+    tag = absl::StripAsciiWhitespace(tag);
+    if (tag == "*") return true;
+    absl::ConsumePrefix(&tag, "W/");
+    if (tag == etag) return true;
+  }
+  return false;
+}
+
+// RFC 9110 §13.1.5: the range applies only if the validator still holds,
+// compared strongly (a weak tag never does).
+bool IfRangeHolds(absl::string_view value, absl::string_view etag,
+                  int64_t mtime) {
+  if (absl::StartsWith(value, "\"")) return value == etag;
+  if (absl::StartsWith(value, "W/")) return false;
+  const std::optional<absl::Time> date = ParseHttpDate(value);
+  return date.has_value() && absl::ToUnixSeconds(*date) == mtime;
+}
+
+// Opens `path` under `root_fd` without ever leaving it: RESOLVE_BENEATH
+// fails ".." and absolute symlinks that would escape (EXDEV), and
+// RESOLVE_NO_MAGICLINKS refuses /proc-style links.
+int OpenBeneath(int root_fd, const std::string& path) {
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, root_fd,
+                                    path.empty() ? "." : path.c_str(), &how,
+                                    sizeof(how)));
+}
+
+int OpenErrorStatus(int err) {
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG:
+    case ELOOP:
+    case EXDEV:  // a symlink pointing outside the root: as if absent
+      return 404;
+    case EACCES:
+    case EPERM:
+      return 403;
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+}  // namespace
+
+absl::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 206: return "Partial Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 416: return "Range Not Satisfiable";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+  }
+  return "Unknown";
+}
+
+Response TextResponse(int status, absl::string_view content_type,
+                      std::string body, const HttpRequest* request,
+                      absl::string_view date, absl::string_view fields) {
+  Response response;
+  response.status = status;
+  response.close = !KeepAlive(request);
+  response.head = Head(
+      status, date,
+      absl::StrCat("Content-Type: ", content_type, "\r\nContent-Length: ",
+                   body.size(), "\r\nCache-Control: no-store\r\n", fields),
+      request, response.close);
+  if (request == nullptr || request->method != "HEAD") {
+    response.body = std::move(body);
+  }
+  return response;
+}
+
+Response ErrorResponse(int status, const HttpRequest* request,
+                       absl::string_view date, absl::string_view fields) {
+  return TextResponse(status, "text/plain; charset=utf-8",
+                      absl::StrCat(status, " ", ReasonPhrase(status), "\n"),
+                      request, date, fields);
+}
+
+Response RespondToRequest(const HttpRequest& request, int root_fd,
+                          absl::string_view date) {
+  const bool head_only = request.method == "HEAD";
+  if (request.method != "GET" && !head_only) {
+    return ErrorResponse(405, &request, date, "Allow: GET, HEAD\r\n");
+  }
+  absl::StatusOr<std::string> path = ResolveTarget(request.target);
+  if (!path.ok()) return ErrorResponse(400, &request, date);
+
+  UniqueFd file(OpenBeneath(root_fd, *path));
+  if (!file.valid()) return ErrorResponse(OpenErrorStatus(errno), &request, date);
+  struct stat st;
+  if (::fstat(file.get(), &st) != 0) return ErrorResponse(500, &request, date);
+  // Never a listing, never a device or FIFO.
+  if (!S_ISREG(st.st_mode)) return ErrorResponse(403, &request, date);
+
+  const auto size = static_cast<uint64_t>(st.st_size);
+  const int64_t mtime = st.st_mtim.tv_sec;
+  const std::string etag = absl::StrFormat("\"%x-%x\"", mtime, size);
+  const std::string validators =
+      absl::StrCat("ETag: ", etag, "\r\nLast-Modified: ",
+                   FormatHttpDate(absl::FromUnixSeconds(mtime)), "\r\n");
+
+  Response response;
+  response.close = !KeepAlive(&request);
+  // RFC 9110 §13.2.2: If-None-Match first; If-Modified-Since only without it.
+  bool not_modified = false;
+  if (std::optional<absl::string_view> tags = request.Header("if-none-match")) {
+    not_modified = NoneMatchHits(*tags, etag);
+  } else if (std::optional<absl::string_view> since =
+                 request.Header("if-modified-since")) {
+    const std::optional<absl::Time> time = ParseHttpDate(*since);
+    not_modified = time.has_value() && mtime <= absl::ToUnixSeconds(*time);
+  }
+  if (not_modified) {
+    response.status = 304;
+    response.head = Head(304, date, validators, &request, response.close);
+    return response;
+  }
+
+  ByteRange range;  // kIgnored: the whole file
+  if (std::optional<absl::string_view> value = request.Header("range")) {
+    std::optional<absl::string_view> if_range = request.Header("if-range");
+    if (!if_range.has_value() || IfRangeHolds(*if_range, etag, mtime)) {
+      range = ParseRange(*value, size);
+    }
+  }
+  std::string fields =
+      absl::StrCat("Content-Type: ", ContentTypeFor(*path), "\r\n", validators,
+                   "Accept-Ranges: bytes\r\n");
+  switch (range.kind) {
+    case RangeKind::kUnsatisfiable:
+      return ErrorResponse(
+          416, &request, date,
+          absl::StrCat("Content-Range: bytes */", size, "\r\n"));
+    case RangeKind::kSatisfiable:
+      response.status = 206;
+      response.offset = range.offset;
+      response.count = range.count;
+      absl::StrAppend(&fields, "Content-Range: bytes ", range.offset, "-",
+                      range.offset + range.count - 1, "/", size, "\r\n");
+      break;
+    case RangeKind::kIgnored:
+      response.status = 200;
+      response.count = size;
+      break;
+  }
+  absl::StrAppend(&fields, "Content-Length: ", response.count, "\r\n");
+  response.head = Head(response.status, date, fields, &request, response.close);
+  if (!head_only && response.count > 0) response.file = std::move(file);
+  return response;
+}
+
+absl::Status CheckConfinedOpen(int root_fd) {
+  UniqueFd probe(OpenBeneath(root_fd, ""));
+  if (probe.valid()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "openat2(RESOLVE_BENEATH) on the root (fd ", root_fd,
+      ") failed: ", std::strerror(errno),
+      "; sluice-serve needs it (Linux 5.6+) to keep requests inside --root"));
+}
+
+}  // namespace sluice::serve

@@ -1,0 +1,72 @@
+// Copyright 2026 The sluice Authors.
+//
+// response.h: what sluice-serve answers to one request, before any byte of
+// it is sent.
+//
+// A Response is a head (status line and headers, final empty line included)
+// and at most one body: a slice of an open file, which the engine sends with
+// the head as the transfer's header, or a short text made here (errors, the
+// stats page), which the server writes itself.
+//
+//   Response r = RespondToRequest(request, root_fd, date);
+//   if (r.file.valid()) {
+//     spec.header = r.head; spec.file_fd = r.file.get();
+//     spec.offset = r.offset; spec.count = r.count;  // count >= 1
+//   } else {
+//     Write(r.head + r.body);
+//   }
+//   if (r.close) ... close the connection once it is sent ...
+
+#ifndef SLUICE_TOOLS_SERVE_RESPONSE_H_
+#define SLUICE_TOOLS_SERVE_RESPONSE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "engine/unique_fd.h"
+#include "tools/serve/http_request.h"
+
+namespace sluice::serve {
+
+struct Response {
+  int status = 500;
+  std::string head;
+  // An in-memory body (empty for HEAD, 304 and file responses).
+  std::string body;
+  // A file body: [offset, offset + count) of `file`, count >= 1. Invalid
+  // when the body is in memory or absent.
+  internal::UniqueFd file;
+  uint64_t offset = 0;
+  uint64_t count = 0;
+  // The connection closes once this response is sent.
+  bool close = false;
+};
+
+// The reason phrase of a status code sluice-serve sends.
+absl::string_view ReasonPhrase(int status);
+
+// The response to `request` for the files under the directory `root_fd`.
+// `date` is the current time as an HTTP date (callers cache it per second).
+Response RespondToRequest(const HttpRequest& request, int root_fd,
+                          absl::string_view date);
+
+// A response with an in-memory body of `content_type` (for HEAD, the head
+// only), plus `fields` (header lines, each ending in CRLF). `request` may be
+// null when the request could not be parsed; the connection then closes.
+Response TextResponse(int status, absl::string_view content_type,
+                      std::string body, const HttpRequest* request,
+                      absl::string_view date, absl::string_view fields = "");
+
+// An error page: "<status> <reason>\n" as text/plain.
+Response ErrorResponse(int status, const HttpRequest* request,
+                       absl::string_view date, absl::string_view fields = "");
+
+// Checks that `root_fd` can be used to open files confined beneath it
+// (openat2(2) with RESOLVE_BENEATH, Linux 5.6); FailedPrecondition if not.
+absl::Status CheckConfinedOpen(int root_fd);
+
+}  // namespace sluice::serve
+
+#endif  // SLUICE_TOOLS_SERVE_RESPONSE_H_

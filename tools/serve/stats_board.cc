@@ -1,0 +1,63 @@
+// Copyright 2026 The sluice Authors.
+
+#include "tools/serve/stats_board.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "nlohmann/json.hpp"
+
+namespace sluice::serve {
+namespace {
+
+nlohmann::json EngineJson(const EngineStats& s) {
+  nlohmann::json by_code = nlohmann::json::object();
+  for (size_t code = 0; code < s.completed_by_code.size(); ++code) {
+    if (s.completed_by_code[code] == 0) continue;
+    by_code[absl::StatusCodeToString(static_cast<absl::StatusCode>(code))] =
+        s.completed_by_code[code];
+  }
+  return {
+      {"transfers_submitted", s.transfers_submitted},
+      {"transfers_completed", s.transfers_completed},
+      {"completed_by_code", by_code},
+      {"fallbacks", s.fallbacks},
+      {"file_bytes", s.file_bytes},
+      {"header_trailer_bytes", s.header_trailer_bytes},
+      {"pushes", s.pushes},
+      {"turns", s.turns},
+      {"syscalls", s.syscalls},
+      {"would_block", s.would_block},
+      {"submits", s.submits},
+      {"sqes", s.sqes},
+      {"cqes", s.cqes},
+      {"splices", s.splices},
+      {"backend_note", s.backend_note},
+  };
+}
+
+}  // namespace
+
+void StatsBoard::Publish(size_t thread, ThreadSnapshot snapshot) {
+  absl::MutexLock lock(&mu_);
+  if (thread < snapshots_.size()) snapshots_[thread] = std::move(snapshot);
+}
+
+std::string StatsBoard::Json() const {
+  nlohmann::json threads = nlohmann::json::array();
+  absl::MutexLock lock(&mu_);
+  for (size_t i = 0; i < snapshots_.size(); ++i) {
+    const ThreadSnapshot& s = snapshots_[i];
+    threads.push_back({
+        {"thread", i},
+        {"backend", s.backend},
+        {"connections_accepted", s.connections_accepted},
+        {"connections_open", s.connections_open},
+        {"requests", s.requests},
+        {"engine", EngineJson(s.engine)},
+    });
+  }
+  return nlohmann::json{{"threads", threads}}.dump(2) + "\n";
+}
+
+}  // namespace sluice::serve
