@@ -19,7 +19,7 @@
 #include "nlohmann/json.hpp"
 #include "sluice/backend_kind.h"
 #include "tests/testing/subprocess.h"
-#include "tools/load/address.h"
+#include "tools/loopback/address.h"
 #include "tools/load/frame.h"
 #include "tools/load/sink.h"
 #include "tools/load/workload.h"
@@ -148,12 +148,12 @@ TEST_F(LoadToolTest, StandAloneSinkAndConnectWorkTogether) {
 // The verifying sink itself: a stream with one wrong body byte is caught,
 // and the Ack says so.
 TEST(LoadSinkTest, VerifyingSinkCountsWrongBytes) {
-  absl::StatusOr<load::Address> any = load::ParseAddress("127.0.0.1:0");
+  absl::StatusOr<tools::Address> any = tools::ParseAddress("127.0.0.1:0");
   ASSERT_TRUE(any.ok());
   absl::StatusOr<std::unique_ptr<load::LoadSink>> sink =
       load::LoadSink::Start(*any, 1, /*verify=*/true);
   ASSERT_TRUE(sink.ok()) << sink.status();
-  absl::StatusOr<int> fd = load::Connect((*sink)->address());
+  absl::StatusOr<int> fd = tools::Connect((*sink)->address());
   ASSERT_TRUE(fd.ok()) << fd.status();
 
   const load::Frame frame{.object = 3, .offset = 1000, .count = 5000,

@@ -52,7 +52,8 @@ ABSL_FLAG(std::string, uring_path, "auto",
           "io_uring data path: auto, sendfile, splice or copy");
 ABSL_FLAG(bool, access_log, false,
           "write one line per response to stdout: time, method, target, "
-          "status, bytes sent, backend (or why the body stopped), duration");
+          "status, bytes sent (head included), backend (or why the body "
+          "stopped), duration");
 ABSL_FLAG(bool, stats, false,
           "answer GET /-/stats with each thread's engine stats as JSON");
 ABSL_FLAG(absl::Duration, header_timeout, absl::Seconds(10),
