@@ -142,14 +142,22 @@ RequestHeadParse ParseRequestHead(absl::string_view buffer,
   const absl::string_view fields =
       line_end == absl::string_view::npos ? "" : head.substr(line_end + 2);
 
-  const std::vector<absl::string_view> parts =
-      absl::StrSplit(request_line, ' ');
-  if (parts.size() != 3) return Error(400, "malformed request line");
-  if (!IsToken(parts[0])) return Error(400, "malformed method");
-  if (!IsTarget(parts[1])) return Error(400, "malformed request target");
-  request.method = parts[0];
-  request.target = parts[1];
-  if (RequestHeadParse version = ParseVersion(parts[2], request);
+  // method SP target SP version, single spaces (RFC 9112 §3).
+  const size_t first_space = request_line.find(' ');
+  const size_t second_space = first_space == absl::string_view::npos
+                                  ? absl::string_view::npos
+                                  : request_line.find(' ', first_space + 1);
+  if (second_space == absl::string_view::npos ||
+      request_line.find(' ', second_space + 1) != absl::string_view::npos) {
+    return Error(400, "malformed request line");
+  }
+  request.method = request_line.substr(0, first_space);
+  request.target =
+      request_line.substr(first_space + 1, second_space - first_space - 1);
+  if (!IsToken(request.method)) return Error(400, "malformed method");
+  if (!IsTarget(request.target)) return Error(400, "malformed request target");
+  if (RequestHeadParse version =
+          ParseVersion(request_line.substr(second_space + 1), request);
       version.outcome == ParseOutcome::kError) {
     return version;
   }

@@ -4,7 +4,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
 namespace sluice::serve {
@@ -60,7 +59,8 @@ absl::StatusOr<std::string> ResolveTarget(absl::string_view target) {
 
   absl::StatusOr<std::string> decoded = PercentDecode(path);
   if (!decoded.ok()) return decoded.status();
-  std::vector<absl::string_view> segments;
+  std::string relative;
+  relative.reserve(decoded->size());
   for (absl::string_view segment : absl::StrSplit(*decoded, '/')) {
     if (segment.empty() || segment == ".") continue;
     if (segment == "..") {
@@ -73,9 +73,10 @@ absl::StatusOr<std::string> ResolveTarget(absl::string_view target) {
             "control character in request target");
       }
     }
-    segments.push_back(segment);
+    if (!relative.empty()) relative.push_back('/');
+    relative.append(segment.data(), segment.size());
   }
-  return absl::StrJoin(segments, "/");
+  return relative;
 }
 
 }  // namespace sluice::serve

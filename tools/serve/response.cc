@@ -15,7 +15,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tools/serve/byte_range.h"
@@ -167,7 +166,8 @@ Response RespondToRequest(const HttpRequest& request, int root_fd,
 
   const auto size = static_cast<uint64_t>(st.st_size);
   const int64_t mtime = st.st_mtim.tv_sec;
-  const std::string etag = absl::StrFormat("\"%x-%x\"", mtime, size);
+  const std::string etag =
+      absl::StrCat("\"", absl::Hex(mtime), "-", absl::Hex(size), "\"");
   const std::string validators =
       absl::StrCat("ETag: ", etag, "\r\nLast-Modified: ",
                    FormatHttpDate(absl::FromUnixSeconds(mtime)), "\r\n");

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# wrk against sluice-serve and against nginx (sendfile on, one worker), same
+# files, loopback; prints requests/s and transfer/s side by side.
+#
+#   bench/serve_vs_nginx.sh [--seconds=5] [--rounds=3] [--backend=iouring]
+#                           [--threads=1] [--wrk-threads=1] [--no-pin]
+#
+# Builds build/ if needed and installs wrk and nginx (Debian packages) if
+# missing. A 16 KiB and a 1 MiB file are each fetched at 1, 64 and 256
+# connections. Both servers run side by side; every cell is measured
+# `rounds` times, the two servers taking turns (order alternating), and the
+# table shows the medians. With two or more CPUs, both servers are pinned to
+# CPU 0 and wrk to CPU 1, so neither side steals the other's core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=5
+rounds=3
+backend=iouring
+threads=1
+wrk_threads=1
+pin=1
+for arg in "$@"; do
+  case "$arg" in
+    --seconds=*) seconds=${arg#*=} ;;
+    --rounds=*) rounds=${arg#*=} ;;
+    --backend=*) backend=${arg#*=} ;;
+    --threads=*) threads=${arg#*=} ;;
+    --wrk-threads=*) wrk_threads=${arg#*=} ;;
+    --no-pin) pin=0 ;;
+    *) echo "usage: $0 [--seconds=N] [--rounds=N] [--backend=B] [--threads=N] [--wrk-threads=N] [--no-pin]" >&2
+       exit 2 ;;
+  esac
+done
+
+scripts/install-deps.sh
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+[[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
+if ((${#need[@]})); then
+  as_root=()
+  ((EUID == 0)) || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq \
+    --no-install-recommends "${need[@]}"
+fi
+[[ -d build ]] || meson setup build >/dev/null
+meson compile -C build tools/serve/sluice-serve >/dev/null
+
+work=$(mktemp -d /tmp/sluice-vs-nginx-XXXXXX)
+nginx_pid=
+serve_pid=
+cleanup() {
+  [[ -n "$nginx_pid" ]] && kill "$nginx_pid" 2>/dev/null
+  [[ -n "$serve_pid" ]] && kill "$serve_pid" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+
+trap cleanup EXIT
+mkdir -p "$work/www"
+head -c 16384 /dev/urandom >"$work/www/16k.bin"
+head -c 1048576 /dev/urandom >"$work/www/1m.bin"
+chmod -R a+rX "$work"
+ulimit -n 65536 2>/dev/null || true
+
+server_cpu=()
+wrk_cpu=()
+if ((pin)) && (($(nproc) >= 2)); then
+  server_cpu=(taskset -c 0)
+  wrk_cpu=(taskset -c 1)
+fi
+
+nginx_port=18080
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+error_log $work/nginx-error.log;
+pid $work/nginx.pid;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  default_type application/octet-stream;
+  client_body_temp_path $work/body;
+  proxy_temp_path $work/proxy;
+  fastcgi_temp_path $work/fastcgi;
+  uwsgi_temp_path $work/uwsgi;
+  scgi_temp_path $work/scgi;
+  server {
+    listen 127.0.0.1:$nginx_port reuseport;
+    root $work/www;
+  }
+}
+CONF
+
+# run_wrk URL CONNECTIONS -> "requests/s bytes/s"
+run_wrk() {
+  local out
+  out=$("${wrk_cpu[@]}" wrk -t"$wrk_threads" -c"$2" -d"${seconds}s" "$1")
+  if grep -q "Non-2xx" <<<"$out"; then
+    echo "wrk saw errors against $1:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  local rps bps
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  bps=$(awk '/^Transfer\/sec:/ {
+      v = $2; u = substr(v, length(v) - 1); n = v + 0
+      if (u == "GB") n *= 1073741824; else if (u == "MB") n *= 1048576;
+      else if (u == "KB") n *= 1024
+      printf "%.0f", n }' <<<"$out")
+  echo "$rps $bps"
+}
+
+"${server_cpu[@]}" /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
+nginx_pid=$!
+"${server_cpu[@]}" build/tools/serve/sluice-serve --root="$work/www" \
+  --listen=127.0.0.1:0 --threads="$threads" --backend="$backend" \
+  >"$work/serve.out" &
+serve_pid=$!
+for _ in $(seq 50); do
+  [[ -s "$work/serve.out" ]] &&
+    curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/16k.bin" && break
+  sleep 0.1
+done
+serve_address=$(head -1 "$work/serve.out" | awk '{print $4}')
+[[ -n "$serve_address" ]] || { echo "sluice-serve did not start" >&2; exit 1; }
+
+# Lines "NAME FILE CONNECTIONS ROUND requests/s bytes/s".
+results=$work/results.txt
+: >"$results"
+for file in 16k.bin 1m.bin; do
+  for connections in 1 64 256; do
+    for ((round = 0; round < rounds; round++)); do
+      order=(nginx sluice)
+      ((round % 2)) && order=(sluice nginx)
+      for name in "${order[@]}"; do
+        if [[ $name == nginx ]]; then
+          base="http://127.0.0.1:$nginx_port"
+        else
+          base="http://$serve_address"
+        fi
+        echo "$name $file $connections $round $(run_wrk "$base/$file" "$connections")" |
+          tee -a "$results" >&2
+      done
+    done
+  done
+done
+
+echo "wrk -t$wrk_threads, ${seconds}s per run, median of $rounds; nginx $(/usr/sbin/nginx -v 2>&1 | sed 's/.*\///') (1 worker, sendfile on) vs sluice-serve (--backend=$backend --threads=$threads); $(nproc) CPUs, $(uname -r)"
+echo
+awk '
+  function median(list,   v, m, i, j, t) {
+    m = split(list, v, " ")
+    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
+      if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
+    return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+  }
+  { key = $2 " " $3
+    if ($1 == "nginx") { nrl[key] = nrl[key] " " $5; nbl[key] = nbl[key] " " $6 }
+    else { srl[key] = srl[key] " " $5; sbl[key] = sbl[key] " " $6 }
+    if (!(key in seen)) { seen[key] = 1; order[n++] = key } }
+  END {
+    for (k in seen) { nr[k] = median(nrl[k]); nb[k] = median(nbl[k]);
+                      sr[k] = median(srl[k]); sb[k] = median(sbl[k]) }
+    printf "| file | conns | nginx req/s | sluice req/s | ratio | nginx MiB/s | sluice MiB/s |\n"
+    printf "|---|---:|---:|---:|---:|---:|---:|\n"
+    for (i = 0; i < n; i++) {
+      k = order[i]; split(k, p, " ")
+      printf "| %s | %d | %.0f | %.0f | %.2fx | %.1f | %.1f |\n", p[1], p[2],
+        nr[k], sr[k], sr[k] / nr[k], nb[k] / 1048576, sb[k] / 1048576
+    }
+  }' "$results"
