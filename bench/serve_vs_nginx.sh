@@ -9,7 +9,9 @@
 # missing. A 16 KiB and a 1 MiB file are each fetched at 1, 64 and 256
 # connections. Both servers run side by side; every cell is measured
 # `rounds` times, the two servers taking turns (order alternating), and the
-# table shows the medians. With two or more CPUs, both servers are pinned to
+# table shows the medians, with each server's CPU time per request (user +
+# system, from /proc) — wrk's receiving often limits the 1 MiB cells, so CPU
+# per request says more there than requests/s. With two or more CPUs, both servers are pinned to
 # CPU 0 and wrk to CPU 1, so neither side steals the other's core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,10 +100,16 @@ http {
 }
 CONF
 
-# run_wrk URL CONNECTIONS -> "requests/s bytes/s"
+ticks_per_second=$(getconf CLK_TCK)
+# CPU ticks (user + system) process PID has used, all its threads.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# run_wrk URL CONNECTIONS SERVER_PID -> "requests/s bytes/s cpu_us/request"
 run_wrk() {
-  local out
+  local out before after
+  before=$(cpu_ticks "$3")
   out=$("${wrk_cpu[@]}" wrk -t"$wrk_threads" -c"$2" -d"${seconds}s" "$1")
+  after=$(cpu_ticks "$3")
   if grep -q "Non-2xx" <<<"$out"; then
     echo "wrk saw errors against $1:" >&2
     echo "$out" >&2
@@ -114,7 +122,10 @@ run_wrk() {
       if (u == "GB") n *= 1073741824; else if (u == "MB") n *= 1048576;
       else if (u == "KB") n *= 1024
       printf "%.0f", n }' <<<"$out")
-  echo "$rps $bps"
+  local cpu
+  cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v r="$rps" \
+    -v s="$seconds" 'BEGIN { printf "%.1f", t / hz * 1e6 / (r * s) }')
+  echo "$rps $bps $cpu"
 }
 
 "${server_cpu[@]}" /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
@@ -129,9 +140,11 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 serve_address=$(head -1 "$work/serve.out" | awk '{print $4}')
+# nginx's master only supervises; its one worker serves.
+nginx_worker=$(pgrep -P "$nginx_pid" | head -1)
 [[ -n "$serve_address" ]] || { echo "sluice-serve did not start" >&2; exit 1; }
 
-# Lines "NAME FILE CONNECTIONS ROUND requests/s bytes/s".
+# Lines "NAME FILE CONNECTIONS ROUND requests/s bytes/s cpu_us/request".
 results=$work/results.txt
 : >"$results"
 for file in 16k.bin 1m.bin; do
@@ -141,11 +154,11 @@ for file in 16k.bin 1m.bin; do
       ((round % 2)) && order=(sluice nginx)
       for name in "${order[@]}"; do
         if [[ $name == nginx ]]; then
-          base="http://127.0.0.1:$nginx_port"
+          base="http://127.0.0.1:$nginx_port" pid=$nginx_worker
         else
-          base="http://$serve_address"
+          base="http://$serve_address" pid=$serve_pid
         fi
-        echo "$name $file $connections $round $(run_wrk "$base/$file" "$connections")" |
+        echo "$name $file $connections $round $(run_wrk "$base/$file" "$connections" "$pid")" |
           tee -a "$results" >&2
       done
     done
@@ -162,17 +175,17 @@ awk '
     return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
   }
   { key = $2 " " $3
-    if ($1 == "nginx") { nrl[key] = nrl[key] " " $5; nbl[key] = nbl[key] " " $6 }
-    else { srl[key] = srl[key] " " $5; sbl[key] = sbl[key] " " $6 }
+    if ($1 == "nginx") { nrl[key] = nrl[key] " " $5; nbl[key] = nbl[key] " " $6; ncl[key] = ncl[key] " " $7 }
+    else { srl[key] = srl[key] " " $5; sbl[key] = sbl[key] " " $6; scl[key] = scl[key] " " $7 }
     if (!(key in seen)) { seen[key] = 1; order[n++] = key } }
   END {
-    for (k in seen) { nr[k] = median(nrl[k]); nb[k] = median(nbl[k]);
-                      sr[k] = median(srl[k]); sb[k] = median(sbl[k]) }
-    printf "| file | conns | nginx req/s | sluice req/s | ratio | nginx MiB/s | sluice MiB/s |\n"
-    printf "|---|---:|---:|---:|---:|---:|---:|\n"
+    for (k in seen) { nr[k] = median(nrl[k]); nb[k] = median(nbl[k]); nc[k] = median(ncl[k]);
+                      sr[k] = median(srl[k]); sb[k] = median(sbl[k]); sc[k] = median(scl[k]) }
+    printf "| file | conns | nginx req/s | sluice req/s | ratio | nginx MiB/s | sluice MiB/s | nginx CPU us/req | sluice CPU us/req |\n"
+    printf "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     for (i = 0; i < n; i++) {
       k = order[i]; split(k, p, " ")
-      printf "| %s | %d | %.0f | %.0f | %.2fx | %.1f | %.1f |\n", p[1], p[2],
-        nr[k], sr[k], sr[k] / nr[k], nb[k] / 1048576, sb[k] / 1048576
+      printf "| %s | %d | %.0f | %.0f | %.2fx | %.1f | %.1f | %.1f | %.1f |\n", p[1], p[2],
+        nr[k], sr[k], sr[k] / nr[k], nb[k] / 1048576, sb[k] / 1048576, nc[k], sc[k]
     }
   }' "$results"

@@ -112,10 +112,12 @@ const auto* const kEnvironment =
 // One sluice-serve process on 127.0.0.1, port 0.
 class Server {
  public:
-  explicit Server(std::vector<std::string> flags) {
-    std::vector<std::string> argv = {ServeBinary(),
-                                     "--root=" + tree->root(),
-                                     "--listen=127.0.0.1:0"};
+  // `prefix`: a command that runs the server (e.g. prlimit and its flags).
+  explicit Server(std::vector<std::string> flags,
+                  std::vector<std::string> prefix = {}) {
+    std::vector<std::string> argv = std::move(prefix);
+    argv.insert(argv.end(), {ServeBinary(), "--root=" + tree->root(),
+                             "--listen=127.0.0.1:0"});
     argv.insert(argv.end(), flags.begin(), flags.end());
     process_ = std::make_unique<BackgroundProcess>(argv);
     const std::string line = process_->ReadLine(absl::Seconds(20));
@@ -483,8 +485,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 class ServeTest : public ServeTestBase {
  protected:
-  void Start(std::vector<std::string> flags = {}) {
-    server_ = std::make_unique<Server>(std::move(flags));
+  void Start(std::vector<std::string> flags = {},
+             std::vector<std::string> prefix = {}) {
+    server_ = std::make_unique<Server>(std::move(flags), std::move(prefix));
     ASSERT_NE(server_->port(), 0) << "sluice-serve did not start";
   }
   void TearDown() override {
@@ -700,6 +703,32 @@ TEST_F(ServeTest, AccessLogAndStatsPage) {
   EXPECT_THAT(stopped.out, HasSubstr(" GET /small.txt 200 "));
   EXPECT_THAT(stopped.out, HasSubstr(" GET /big.bin 206 "));
   EXPECT_THAT(stopped.out, HasSubstr(" GET /missing 404 "));
+}
+
+TEST_F(ServeTest, RunningOutOfFdsIsSurvived) {
+  const std::string prlimit = "/usr/bin/prlimit";
+  if (::access(prlimit.c_str(), X_OK) != 0) GTEST_SKIP() << "no prlimit";
+  // Room for the server's own fds and a few dozen connections.
+  Start({}, {prlimit, "--nofile=64:64", "--"});
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 100; ++i) {
+    clients.push_back(std::make_unique<RawClient>(server_->port()));
+    ASSERT_TRUE(clients.back()->connected());
+  }
+  // The first connections were accepted before the fds ran out; they are
+  // still served (a 503 where no fd is left to open the file).
+  ASSERT_TRUE(clients.front()->Send(Get("/small.txt")));
+  std::optional<RawClient::Response> r = clients.front()->Next(false);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_THAT(r->status, ::testing::AnyOf(200, 503));
+  if (r->status == 200) {
+    EXPECT_EQ(r->body, PatternSlice(kSmallSize, 0, kSmallSize));
+  }
+  clients.clear();
+  // With the fds back, the backlog drains and new clients are served.
+  CurlResult after = Curl({server_->Url("/small.txt")});
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(after.body, PatternSlice(kSmallSize, 0, kSmallSize));
 }
 
 TEST_F(ServeTest, UsageErrors) {

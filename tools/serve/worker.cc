@@ -148,8 +148,12 @@ absl::Status Worker::Run() {
   std::array<epoll_event, 256> events;
   while (!stopping_) {
     int timeout_ms = -1;
-    if (!timers_.empty()) {
-      const absl::Duration wait = timers_.begin()->first - absl::Now();
+    absl::Time wake = accept_paused_until_ == absl::InfinitePast()
+                          ? absl::InfiniteFuture()
+                          : accept_paused_until_;
+    if (!timers_.empty()) wake = std::min(wake, timers_.begin()->first);
+    if (wake != absl::InfiniteFuture()) {
+      const absl::Duration wait = wake - absl::Now();
       timeout_ms = static_cast<int>(std::clamp<int64_t>(
           absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))),
           0, 60'000));
@@ -181,6 +185,7 @@ absl::Status Worker::Run() {
       if (!polled.ok()) return polled.status();
     }
     ExpireTimers();
+    ResumeAccepting();
     if (options_.access_log_fd >= 0 && !log_.empty()) {
       (void)!::write(options_.access_log_fd, log_.data(), log_.size());
       log_.clear();
@@ -199,7 +204,8 @@ void Worker::Accept() {
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;  // EAGAIN, or out of fds: the backlog waits
+      if (errno != EAGAIN) PauseAccepting();  // out of fds or memory
+      return;
     }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -216,6 +222,26 @@ void Worker::Accept() {
     Connection& c = *connection;
     connections_.emplace(c.id, std::move(connection));
     Advance(c);
+  }
+}
+
+// The listener is level-triggered: while accept4() fails for want of fds,
+// it would report readable forever. It leaves the epoll set for a moment
+// instead, and the backlog waits for connections to close.
+void Worker::PauseAccepting() {
+  if (accept_paused_until_ != absl::InfinitePast()) return;
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+  accept_paused_until_ = now_ + absl::Milliseconds(100);
+}
+
+void Worker::ResumeAccepting() {
+  if (accept_paused_until_ == absl::InfinitePast() ||
+      now_ < accept_paused_until_) {
+    return;
+  }
+  accept_paused_until_ = absl::InfinitePast();
+  if (!Watch(epoll_.get(), listener_.get(), EPOLLIN, kListenerTag).ok()) {
+    PauseAccepting();
   }
 }
 
@@ -392,6 +418,9 @@ Worker::Io Worker::ReadMore(Connection& c) {
   if (n > 0) {
     if (c.in.empty()) c.head_started = now_;
     c.in.append(scratch_.get(), static_cast<size_t>(n));
+    // A short read emptied the socket; with edge-triggered epoll the next
+    // bytes (or EOF) bring a new event, so no recv() just to hear EAGAIN.
+    if (static_cast<size_t>(n) < kReadChunk) c.readable = false;
     return Io::kDone;
   }
   if (n == 0) return Io::kEof;

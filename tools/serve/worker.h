@@ -83,6 +83,8 @@ class Worker {
   Worker(const ServeOptions& options, size_t index, StatsBoard* board);
 
   void Accept();
+  void PauseAccepting();
+  void ResumeAccepting();
   void OnConnectionEvent(uint64_t id, uint32_t events);
   // Moves the connection along as far as it can without blocking: write
   // what is pending, parse and answer buffered requests, read more.
@@ -115,6 +117,9 @@ class Worker {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   // (when, connection id), earliest first.
   absl::btree_set<std::pair<absl::Time, uint64_t>> timers_;
+  // While accept4() lacks fds, the listener is out of the epoll set until
+  // then; InfinitePast() when accepting.
+  absl::Time accept_paused_until_ = absl::InfinitePast();
   uint64_t next_id_ = 0;
   bool stopping_ = false;
   bool submitted_ = false;
