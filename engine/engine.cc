@@ -57,6 +57,7 @@ struct Engine::Impl {
   bool work_signalled = false;
   // Readable when the scheduler's nearest timer is due, so a host that
   // sleeps on wake_fd() alone still sees idle timeouts and deadlines fire.
+  // It may be armed earlier than needed (see UpdateWake()), never later.
   UniqueFd timer;
   absl::Time timer_set_for = absl::InfiniteFuture();
 
@@ -108,6 +109,11 @@ void Engine::Impl::UpdateWake() {
   if (!work_event.valid()) return;
   if (scheduler->HasReadyWork()) SignalWork();
   const absl::Time next = scheduler->NextTimer();
+  // A timer armed for a time still ahead and no later than `next` stays:
+  // at worst it wakes the host once early, and its Poll() re-arms it. Every
+  // transfer moves the nearest idle timeout a little later, so re-arming
+  // each time would cost two timerfd_settime() per transfer.
+  if (next >= timer_set_for && timer_set_for > absl::Now()) return;
   if (next == timer_set_for) return;
   // Setting the timer also clears a past expiry, so a fired timer stops
   // making the wake fd readable here.

@@ -173,6 +173,62 @@ TEST_P(EngineBackendTest, WakeFdFiresForTimeouts) {
   EXPECT_THAT(result->status, StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
+// The wake timer may stay armed for a nearer time than needed, never a
+// later one: a shorter timeout submitted after a long one still wakes the
+// host, and once it fired the wake fd goes quiet again.
+TEST_P(EngineBackendTest, WakeFdFiresForAShorterTimeoutSubmittedLater) {
+  PatternFile file(16 << 20);
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
+  ASSERT_THAT(engine, IsOk());
+  const int wake = (*engine)->wake_fd();
+  if (wake < 0) GTEST_SKIP() << "no wake fd on this build (no epoll)";
+  absl::StatusOr<StreamPair> slow = MakeStreamPair(Transport::kUnix);
+  absl::StatusOr<StreamPair> fast = MakeStreamPair(Transport::kUnix);
+  ASSERT_THAT(slow, IsOk());
+  ASSERT_THAT(fast, IsOk());
+  std::optional<TransferResult> slow_result;
+  std::optional<TransferResult> fast_result;
+  // Nobody reads either socket: only timers can end them.
+  ASSERT_THAT((*engine)->Submit({.socket_fd = slow->sender.get(),
+                                 .file_fd = file.fd(),
+                                 .idle_timeout = absl::Hours(1)},
+                                [&](TransferId, const TransferResult& r) {
+                                  slow_result = r;
+                                }),
+              IsOk());
+  // Let it fill its socket and arm the timer for an hour from now.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_THAT((*engine)->Poll(absl::ZeroDuration()), IsOk());
+    pollfd p{wake, POLLIN, 0};
+    if (::poll(&p, 1, 0) == 0) break;
+  }
+  ASSERT_THAT((*engine)->Submit({.socket_fd = fast->sender.get(),
+                                 .file_fd = file.fd(),
+                                 .idle_timeout = absl::Milliseconds(100)},
+                                [&](TransferId, const TransferResult& r) {
+                                  fast_result = r;
+                                }),
+              IsOk());
+  for (int i = 0; i < 100000 && !fast_result.has_value(); ++i) {
+    pollfd p{wake, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 10000), 1) << "the short timeout never woke the host";
+    ASSERT_THAT((*engine)->Poll(absl::ZeroDuration()), IsOk());
+  }
+  ASSERT_TRUE(fast_result.has_value());
+  EXPECT_THAT(fast_result->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_FALSE(slow_result.has_value());
+  // Quiet again within a few polls (completions of the ended transfer's
+  // requests may still arrive), not readable until the hour is up.
+  bool quiet = false;
+  for (int i = 0; i < 10 && !quiet; ++i) {
+    ASSERT_THAT((*engine)->Poll(absl::ZeroDuration()), IsOk());
+    pollfd p{wake, POLLIN, 0};
+    quiet = ::poll(&p, 1, 0) == 0;
+  }
+  EXPECT_TRUE(quiet);
+}
+
 // Destroying the engine cancels its transfers; a callback that submits
 // again then is refused, so the destructor ends.
 TEST_P(EngineBackendTest, CallbacksCannotSubmitDuringDestruction) {
