@@ -6,6 +6,7 @@
 #include "sluice/engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <utility>
 
@@ -60,6 +61,9 @@ struct Engine::Impl {
   // It may be armed earlier than needed (see UpdateWake()), never later.
   UniqueFd timer;
   absl::Time timer_set_for = absl::InfiniteFuture();
+  // When the timerfd expires, on its own clock (CLOCK_MONOTONIC): whether
+  // it fired must not depend on the wall clock, which may step.
+  std::chrono::steady_clock::time_point timer_expires;
 
   absl::Status SetUpWake();
   void SignalWork();
@@ -109,23 +113,25 @@ void Engine::Impl::UpdateWake() {
   if (!work_event.valid()) return;
   if (scheduler->HasReadyWork()) SignalWork();
   const absl::Time next = scheduler->NextTimer();
-  // A timer armed for a time still ahead and no later than `next` stays:
-  // at worst it wakes the host once early, and its Poll() re-arms it. Every
-  // transfer moves the nearest idle timeout a little later, so re-arming
-  // each time would cost two timerfd_settime() per transfer.
-  if (next >= timer_set_for && timer_set_for > absl::Now()) return;
-  if (next == timer_set_for) return;
-  // Setting the timer also clears a past expiry, so a fired timer stops
-  // making the wake fd readable here.
+  const auto steady_now = std::chrono::steady_clock::now();
+  const bool fired = timer_set_for != absl::InfiniteFuture() &&
+                     steady_now >= timer_expires;
+  // An armed timer no later than `next` stays: at worst it wakes the host
+  // once early, and that Poll() re-arms it. Every transfer moves the
+  // nearest idle timeout a little later, so re-arming each time would cost
+  // two timerfd_settime() per transfer. A fired timer is always re-armed
+  // (or disarmed): that clears its expiry, which keeps the wake fd readable.
+  if (!fired && next >= timer_set_for) return;
   itimerspec spec{};
+  int64_t ns = 0;
   if (next != absl::InfiniteFuture()) {
-    const int64_t ns = std::max<int64_t>(
-        1, absl::ToInt64Nanoseconds(next - absl::Now()));
+    ns = std::max<int64_t>(1, absl::ToInt64Nanoseconds(next - absl::Now()));
     spec.it_value.tv_sec = ns / 1000000000;
     spec.it_value.tv_nsec = ns % 1000000000;
   }
   if (::timerfd_settime(timer.get(), 0, &spec, nullptr) == 0) {
     timer_set_for = next;
+    timer_expires = steady_now + std::chrono::nanoseconds(ns);
   }
 #endif
 }

@@ -229,6 +229,52 @@ TEST_P(EngineBackendTest, WakeFdFiresForAShorterTimeoutSubmittedLater) {
   EXPECT_TRUE(quiet);
 }
 
+// When the nearest timer goes away, the armed one may wake the host early;
+// that Poll() re-arms it, and the next timeout still fires.
+TEST_P(EngineBackendTest, WakeFdFiresAfterAnEarlyWake) {
+  PatternFile file(16 << 20);
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
+  ASSERT_THAT(engine, IsOk());
+  const int wake = (*engine)->wake_fd();
+  if (wake < 0) GTEST_SKIP() << "no wake fd on this build (no epoll)";
+  absl::StatusOr<StreamPair> first = MakeStreamPair(Transport::kUnix);
+  absl::StatusOr<StreamPair> second = MakeStreamPair(Transport::kUnix);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  std::optional<TransferResult> first_result;
+  std::optional<TransferResult> second_result;
+  absl::StatusOr<TransferId> first_id = (*engine)->Submit(
+      {.socket_fd = first->sender.get(),
+       .file_fd = file.fd(),
+       .idle_timeout = absl::Milliseconds(100)},
+      [&](TransferId, const TransferResult& r) { first_result = r; });
+  ASSERT_THAT(first_id, IsOk());
+  ASSERT_THAT((*engine)->Submit({.socket_fd = second->sender.get(),
+                                 .file_fd = file.fd(),
+                                 .idle_timeout = absl::Milliseconds(400)},
+                                [&](TransferId, const TransferResult& r) {
+                                  second_result = r;
+                                }),
+              IsOk());
+  ASSERT_THAT((*engine)->Poll(absl::ZeroDuration()), IsOk());
+  ASSERT_TRUE((*engine)->Cancel(*first_id));
+  int wakeups = 0;
+  for (; wakeups < 100000 && !second_result.has_value(); ++wakeups) {
+    pollfd p{wake, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 10000), 1) << "the second timeout never woke";
+    ASSERT_THAT((*engine)->Poll(absl::ZeroDuration()), IsOk());
+  }
+  // A handful: the cancel, the early wake, the timeout (and completions
+  // arriving after a Poll). A fired timer left unre-armed would keep the
+  // wake fd readable and spin this loop thousands of times.
+  EXPECT_LT(wakeups, 50);
+  ASSERT_TRUE(first_result.has_value());
+  EXPECT_THAT(first_result->status, StatusIs(absl::StatusCode::kCancelled));
+  ASSERT_TRUE(second_result.has_value());
+  EXPECT_THAT(second_result->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
 // Destroying the engine cancels its transfers; a callback that submits
 // again then is refused, so the destructor ends.
 TEST_P(EngineBackendTest, CallbacksCannotSubmitDuringDestruction) {

@@ -166,8 +166,12 @@ Response RespondToRequest(const HttpRequest& request, int root_fd,
 
   const auto size = static_cast<uint64_t>(st.st_size);
   const int64_t mtime = st.st_mtim.tv_sec;
+  // Nanoseconds, so a rewrite of the same size within one second still
+  // changes the tag (If-Range must never stitch two versions together).
+  const auto mtime_ns = static_cast<uint64_t>(mtime) * 1000000000u +
+                        static_cast<uint64_t>(st.st_mtim.tv_nsec);
   const std::string etag =
-      absl::StrCat("\"", absl::Hex(mtime), "-", absl::Hex(size), "\"");
+      absl::StrCat("\"", absl::Hex(mtime_ns), "-", absl::Hex(size), "\"");
   const std::string validators =
       absl::StrCat("ETag: ", etag, "\r\nLast-Modified: ",
                    FormatHttpDate(absl::FromUnixSeconds(mtime)), "\r\n");
@@ -190,7 +194,10 @@ Response RespondToRequest(const HttpRequest& request, int root_fd,
   }
 
   ByteRange range;  // kIgnored: the whole file
-  if (std::optional<absl::string_view> value = request.Header("range")) {
+  // RFC 9110 §14.2: range handling is defined for GET only; HEAD answers
+  // what a GET without Range would.
+  std::optional<absl::string_view> value = request.Header("range");
+  if (value.has_value() && !head_only) {
     std::optional<absl::string_view> if_range = request.Header("if-range");
     if (!if_range.has_value() || IfRangeHolds(*if_range, etag, mtime)) {
       range = ParseRange(*value, size);

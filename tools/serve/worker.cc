@@ -3,6 +3,7 @@
 #include "tools/serve/worker.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/eventfd.h>
@@ -35,6 +36,9 @@ constexpr uint64_t kStopTag = 2;
 constexpr uint64_t kFirstConnectionId = 16;
 
 constexpr size_t kReadChunk = 16 * 1024;
+
+// Edge-triggered; EPOLLOUT is added only while a write waits (see Flush).
+constexpr uint32_t kConnectionEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
 
 absl::Status Errno(absl::string_view what, int fd) {
   return absl::InternalError(
@@ -74,9 +78,17 @@ struct Worker::Connection {
   // The open file of the response the engine is sending.
   UniqueFd file;
   bool sending_file = false;
+  // When the last byte of `out` went out (or `out` was set).
+  absl::Time last_progress;
   // Edge-triggered readiness, cleared when a call says EAGAIN.
   bool readable = true;
   bool writable = true;
+  // The peer shut down or reset: reads go on until they say so.
+  bool hung_up = false;
+  // EPOLLOUT is in the epoll set (only while a write of ours waits).
+  bool watching_out = false;
+  // Waits in ready_ for its next turn.
+  bool ready = false;
   bool peer_closed = false;
   bool close_after = false;
   bool lingering = false;
@@ -128,15 +140,22 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(
   return worker;
 }
 
-Worker::~Worker() {
+Worker::~Worker() { Shutdown(); }
+
+void Worker::Shutdown() {
   // The engine first: its destructor ends every live transfer through its
   // callback, which needs the connections.
   stopping_ = true;
   engine_.reset();
   connections_.clear();
+  FlushLog();
+}
+
+void Worker::FlushLog() {
   if (options_.access_log_fd >= 0 && !log_.empty()) {
     (void)!::write(options_.access_log_fd, log_.data(), log_.size());
   }
+  log_.clear();
 }
 
 void Worker::Stop() {
@@ -145,6 +164,14 @@ void Worker::Stop() {
 }
 
 absl::Status Worker::Run() {
+  absl::Status status = Loop();
+  // On this thread: an engine belongs to the thread that polls it, its
+  // destructor included.
+  Shutdown();
+  return status;
+}
+
+absl::Status Worker::Loop() {
   std::array<epoll_event, 256> events;
   while (!stopping_) {
     int timeout_ms = -1;
@@ -158,6 +185,11 @@ absl::Status Worker::Run() {
           absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))),
           0, 60'000));
     }
+    // Idle threads still refresh what /-/stats shows.
+    if (options_.stats_page && (timeout_ms < 0 || timeout_ms > 1000)) {
+      timeout_ms = 1000;
+    }
+    if (!ready_.empty()) timeout_ms = 0;
     const int n = ::epoll_wait(epoll_.get(), events.data(),
                                static_cast<int>(events.size()), timeout_ms);
     if (n < 0 && errno != EINTR) return Errno("epoll_wait", epoll_.get());
@@ -178,6 +210,17 @@ absl::Status Worker::Run() {
           OnConnectionEvent(tag, events[i].events);
       }
     }
+    // Connections that used up their turn in Advance() go on now, after
+    // everyone else had theirs.
+    std::vector<uint64_t> ready;
+    ready.swap(ready_);
+    for (uint64_t id : ready) {
+      const auto it = connections_.find(id);
+      if (it == connections_.end()) continue;
+      Connection& c = *it->second;
+      c.ready = false;
+      if (!c.sending_file && !c.lingering) Advance(c);
+    }
     // New transfers get their first push in this same iteration, together.
     if (engine_ready || submitted_) {
       submitted_ = false;
@@ -186,10 +229,7 @@ absl::Status Worker::Run() {
     }
     ExpireTimers();
     ResumeAccepting();
-    if (options_.access_log_fd >= 0 && !log_.empty()) {
-      (void)!::write(options_.access_log_fd, log_.data(), log_.size());
-      log_.clear();
-    }
+    FlushLog();
     if (options_.stats_page && now_ - published_ >= absl::Milliseconds(100)) {
       PublishStats();
     }
@@ -213,9 +253,7 @@ void Worker::Accept() {
     connection->id = next_id_++;
     connection->fd.reset(fd);
     connection->head_started = now_;
-    if (!Watch(epoll_.get(), fd,
-               EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, connection->id)
-             .ok()) {
+    if (!Watch(epoll_.get(), fd, kConnectionEvents, connection->id).ok()) {
       continue;  // the UniqueFd closes it
     }
     ++accepted_;
@@ -250,6 +288,7 @@ void Worker::OnConnectionEvent(uint64_t id, uint32_t events) {
   if (it == connections_.end()) return;
   Connection& c = *it->second;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c.readable = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c.hung_up = true;
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) c.writable = true;
   // The engine owns the socket until the transfer's callback.
   if (c.sending_file) return;
@@ -261,13 +300,26 @@ void Worker::OnConnectionEvent(uint64_t id, uint32_t events) {
 }
 
 void Worker::Advance(Connection& c) {
+  // A client pipelining cheap requests as fast as they are answered must
+  // not keep the loop (and every other connection) waiting: after this
+  // many reads and answers the connection goes to the back of the line.
+  int budget = 32;
   while (!c.sending_file) {
+    if (budget-- == 0) {
+      if (!c.ready) {
+        c.ready = true;
+        ready_.push_back(c.id);
+      }
+      return;
+    }
     if (c.out_sent < c.out.size()) {
       switch (Flush(c)) {
         case Io::kDone:
           break;
         case Io::kBlocked:
-          SetTimer(c, now_ + options_.send_timeout);
+          // Counted from the last byte that went out: client bytes arriving
+          // meanwhile do not extend it.
+          SetTimer(c, c.last_progress + options_.send_timeout);
           return;
         default:
           Close(c);
@@ -276,6 +328,9 @@ void Worker::Advance(Connection& c) {
       LogResponse(c, c.out.size(), "-");
       c.out.clear();
       c.out_sent = 0;
+      // A pipelined head already begun waits from now, not from before
+      // this response.
+      c.head_started = now_;
       if (c.close_after) {
         Linger(c);
         return;
@@ -371,6 +426,7 @@ void Worker::Respond(Connection& c, Response response) {
   c.out = std::move(response.head);
   c.out.append(response.body);
   c.out_sent = 0;
+  c.last_progress = now_;
 }
 
 void Worker::OnTransferDone(uint64_t id, const TransferResult& result) {
@@ -380,6 +436,7 @@ void Worker::OnTransferDone(uint64_t id, const TransferResult& result) {
   c.sending_file = false;
   c.file.reset();
   c.writable = true;  // the engine saw its edges; send() will tell
+  c.head_started = now_;
   LogResponse(c, result.header_bytes_sent + result.bytes_sent,
               result.status.ok()
                   ? BackendKindName(result.backend)
@@ -399,18 +456,36 @@ void Worker::OnTransferDone(uint64_t id, const TransferResult& result) {
 
 Worker::Io Worker::Flush(Connection& c) {
   while (c.out_sent < c.out.size()) {
-    if (!c.writable) return Io::kBlocked;
+    if (!c.writable) {
+      // EPOLLOUT is watched only while the worker itself waits to write:
+      // during engine transfers it would wake this loop on every ACK.
+      if (!c.watching_out && !WatchWritable(c, true)) return Io::kFailed;
+      return Io::kBlocked;
+    }
     const ssize_t n = ::send(c.fd.get(), c.out.data() + c.out_sent,
                              c.out.size() - c.out_sent, MSG_NOSIGNAL);
     if (n > 0) {
       c.out_sent += static_cast<size_t>(n);
+      c.last_progress = now_;
     } else if (n < 0 && errno == EAGAIN) {
       c.writable = false;
     } else if (n < 0 && errno != EINTR) {
       return Io::kFailed;
     }
   }
+  if (c.watching_out && !WatchWritable(c, false)) return Io::kFailed;
   return Io::kDone;
+}
+
+bool Worker::WatchWritable(Connection& c, bool watch) {
+  epoll_event event{};
+  event.events = kConnectionEvents | (watch ? uint32_t{EPOLLOUT} : 0u);
+  event.data.u64 = c.id;
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &event) != 0) {
+    return false;
+  }
+  c.watching_out = watch;
+  return true;
 }
 
 Worker::Io Worker::ReadMore(Connection& c) {
@@ -419,8 +494,9 @@ Worker::Io Worker::ReadMore(Connection& c) {
     if (c.in.empty()) c.head_started = now_;
     c.in.append(scratch_.get(), static_cast<size_t>(n));
     // A short read emptied the socket; with edge-triggered epoll the next
-    // bytes (or EOF) bring a new event, so no recv() just to hear EAGAIN.
-    if (static_cast<size_t>(n) < kReadChunk) c.readable = false;
+    // bytes bring a new event, so no recv() just to hear EAGAIN. Not after
+    // a hangup: its EOF was reported with the bytes and will not be again.
+    if (static_cast<size_t>(n) < kReadChunk && !c.hung_up) c.readable = false;
     return Io::kDone;
   }
   if (n == 0) return Io::kEof;
@@ -497,11 +573,15 @@ void Worker::LogResponse(const Connection& c, uint64_t bytes,
   if (options_.access_log_fd < 0) return;
   // The loop's cached now_ is too coarse for a duration.
   const absl::Time end = absl::Now();
-  absl::StrAppendFormat(
-      &log_, "%s %s %s %d %d %s %.3fms\n",
+  const std::string line = absl::StrFormat(
+      "%s %s %s %d %d %s %.3fms\n",
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", end, absl::UTCTimeZone()),
       c.method, c.target, c.status, bytes, outcome,
       absl::ToDoubleMilliseconds(end - c.response_started));
+  // Each write(2) stays within PIPE_BUF, so lines of several threads
+  // sharing a pipe never interleave.
+  if (log_.size() + line.size() > PIPE_BUF) FlushLog();
+  log_.append(line);
 }
 
 void Worker::PublishStats() {

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
@@ -93,6 +94,8 @@ class Worker {
   void Respond(Connection& c, Response response);
   void OnTransferDone(uint64_t id, const TransferResult& result);
   Io Flush(Connection& c);
+  // Adds or removes EPOLLOUT for `c`; false if epoll refused.
+  bool WatchWritable(Connection& c, bool watch);
   Io ReadMore(Connection& c);
   // Ends a connection after its last response: no more writes, and what
   // the client still sends is drained (bounded by linger_timeout) so its
@@ -105,6 +108,11 @@ class Worker {
   void LogResponse(const Connection& c, uint64_t bytes,
                    absl::string_view backend);
   void PublishStats();
+  void FlushLog();
+  absl::Status Loop();
+  // Ends every transfer and connection; runs on the worker's thread at the
+  // end of Run() (and in the destructor if Run() never ran).
+  void Shutdown();
   absl::string_view Date();
 
   const ServeOptions options_;
@@ -117,6 +125,8 @@ class Worker {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   // (when, connection id), earliest first.
   absl::btree_set<std::pair<absl::Time, uint64_t>> timers_;
+  // Connections whose Advance() used up its turn, to go on next iteration.
+  std::vector<uint64_t> ready_;
   // While accept4() lacks fds, the listener is out of the epoll set until
   // then; InfinitePast() when accepting.
   absl::Time accept_paused_until_ = absl::InfinitePast();
