@@ -244,14 +244,21 @@ class UringBackend final : public Backend {
     // Requests armed while reaping must reach the kernel before we return:
     // a host waiting on wake_fd() would otherwise sleep on them. Reaping
     // their completions may arm more; a few passes settle it, and what is
-    // left waits for the next Wait() (the deque keeps it valid).
-    for (int pass = 0; pass < 4 && status.ok() && io_uring_sq_ready(&ring_) > 0;
+    // left waits for the next Wait() (the deque keeps it valid). Likewise
+    // completions the kernel holds back: one io_uring_enter() runs at most
+    // 20 deferred task-work items (IO_LOCAL_TW_DEFAULT_MAX, 6.13+) and
+    // signals the eventfd only for new ones, so with 64 splices finishing
+    // at once a host on wake_fd() slept forever on the other 44.
+    for (int pass = 0;
+         pass < 8 && status.ok() && (io_uring_sq_ready(&ring_) > 0 ||
+                                     TaskWorkPending());
          ++pass) {
       status = Submit();
       Reap();
     }
-    if (io_uring_sq_ready(&ring_) > 0 && wake_event_.valid()) {
-      // Still more to hand over: make sure a host comes back for it.
+    if ((io_uring_sq_ready(&ring_) > 0 || TaskWorkPending()) &&
+        wake_event_.valid()) {
+      // Still more to hand over or to reap: make sure a host comes back.
       const uint64_t one = 1;
       (void)!::write(wake_event_.get(), &one, sizeof(one));
     }
@@ -357,6 +364,13 @@ class UringBackend final : public Backend {
       return RingError(-ret, "io_uring_submit");
     }
     return absl::OkStatus();
+  }
+
+  // The kernel holds completions only an io_uring_enter() will post
+  // (IORING_SQ_TASKRUN, with IORING_SETUP_TASKRUN_FLAG; never set on rings
+  // made without it).
+  bool TaskWorkPending() const {
+    return (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) != 0;
   }
 
   absl::Status SubmitAndWait(absl::Duration timeout) {
@@ -805,8 +819,8 @@ absl::StatusOr<io_uring> CreateRing(unsigned entries) {
   const unsigned kBase = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
   const unsigned attempts[] = {
       kBase | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-          IORING_SETUP_R_DISABLED,
-      kBase | IORING_SETUP_COOP_TASKRUN,
+          IORING_SETUP_R_DISABLED | IORING_SETUP_TASKRUN_FLAG,
+      kBase | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
       IORING_SETUP_CQSIZE,
       0,
   };
