@@ -3,7 +3,8 @@
 # files, loopback; prints requests/s and transfer/s side by side.
 #
 #   bench/serve_vs_nginx.sh [--seconds=5] [--rounds=3] [--backend=iouring]
-#                           [--threads=1] [--wrk-threads=1] [--no-pin]
+#                           [--uring-path=auto] [--threads=1]
+#                           [--wrk-threads=1] [--no-pin]
 #
 # Builds build/ if needed and installs wrk and nginx (Debian packages) if
 # missing. A 16 KiB and a 1 MiB file are each fetched at 1, 64 and 256
@@ -19,6 +20,7 @@ cd "$(dirname "$0")/.."
 seconds=5
 rounds=3
 backend=iouring
+uring_path=auto
 threads=1
 wrk_threads=1
 pin=1
@@ -27,10 +29,11 @@ for arg in "$@"; do
     --seconds=*) seconds=${arg#*=} ;;
     --rounds=*) rounds=${arg#*=} ;;
     --backend=*) backend=${arg#*=} ;;
+    --uring-path=*) uring_path=${arg#*=} ;;
     --threads=*) threads=${arg#*=} ;;
     --wrk-threads=*) wrk_threads=${arg#*=} ;;
     --no-pin) pin=0 ;;
-    *) echo "usage: $0 [--seconds=N] [--rounds=N] [--backend=B] [--threads=N] [--wrk-threads=N] [--no-pin]" >&2
+    *) echo "usage: $0 [--seconds=N] [--rounds=N] [--backend=B] [--uring-path=P] [--threads=N] [--wrk-threads=N] [--no-pin]" >&2
        exit 2 ;;
   esac
 done
@@ -132,6 +135,7 @@ run_wrk() {
 nginx_pid=$!
 "${server_cpu[@]}" build/tools/serve/sluice-serve --root="$work/www" \
   --listen=127.0.0.1:0 --threads="$threads" --backend="$backend" \
+  --uring-path="$uring_path" \
   >"$work/serve.out" &
 serve_pid=$!
 for _ in $(seq 50); do
@@ -165,7 +169,7 @@ for file in 16k.bin 1m.bin; do
   done
 done
 
-echo "wrk -t$wrk_threads, ${seconds}s per run, median of $rounds; nginx $(/usr/sbin/nginx -v 2>&1 | sed 's/.*\///') (1 worker, sendfile on) vs sluice-serve (--backend=$backend --threads=$threads); $(nproc) CPUs, $(uname -r)"
+echo "wrk -t$wrk_threads, ${seconds}s per run, median of $rounds; nginx $(/usr/sbin/nginx -v 2>&1 | sed 's/.*\///') (1 worker, sendfile on) vs sluice-serve (--backend=$backend --uring-path=$uring_path --threads=$threads); $(nproc) CPUs, $(uname -r)"
 echo
 awk '
   function median(list,   v, m, i, j, t) {
