@@ -139,6 +139,15 @@ class Server {
   int port_ = 0;
 };
 
+// The bytes of the file at `path`, which is then removed.
+std::string TakeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  std::filesystem::remove(path);
+  return bytes;
+}
+
 struct CurlResult {
   int exit_code = -1;
   int status = 0;
@@ -159,15 +168,8 @@ CurlResult Curl(std::vector<std::string> args) {
   CurlResult result;
   result.exit_code = run.exit_code;
   (void)absl::SimpleAtoi(run.out, &result.status);
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)),
-                      std::istreambuf_iterator<char>());
-    std::filesystem::remove(path);
-    return bytes;
-  };
-  result.body = slurp(stem + ".body");
-  result.headers = slurp(stem + ".head");
+  result.body = TakeFile(stem + ".body");
+  result.headers = TakeFile(stem + ".head");
   return result;
 }
 
@@ -288,12 +290,24 @@ std::string Get(absl::string_view path, absl::string_view extra = "") {
                       "\r\n");
 }
 
+// Starts sluice-serve for a test and stops it (expecting exit 0) after.
 class ServeTestBase : public ::testing::Test {
  protected:
   void SetUp() override {
     if (ServeBinary().empty()) GTEST_SKIP() << "SLUICE_SERVE is not set";
     if (CurlBinary().empty()) GTEST_SKIP() << "curl is not installed";
   }
+  void TearDown() override {
+    if (server_ != nullptr) {
+      EXPECT_EQ(server_->Stop().exit_code, 0);
+    }
+  }
+  void Start(std::vector<std::string> flags = {},
+             std::vector<std::string> prefix = {}) {
+    server_ = std::make_unique<Server>(std::move(flags), std::move(prefix));
+    ASSERT_NE(server_->port(), 0) << "sluice-serve did not start";
+  }
+  std::unique_ptr<Server> server_;
 };
 
 // ---------------------------------------------------------------------------
@@ -314,15 +328,8 @@ class ServeBackendTest : public ServeTestBase,
     if (IsSkipped()) return;
     std::vector<std::string> flags = GetParam().flags;
     flags.push_back("--stats");
-    server_ = std::make_unique<Server>(flags);
-    ASSERT_NE(server_->port(), 0) << "sluice-serve did not start";
+    Start(flags);
   }
-  void TearDown() override {
-    if (server_ != nullptr) {
-      EXPECT_EQ(server_->Stop().exit_code, 0);
-    }
-  }
-  std::unique_ptr<Server> server_;
 };
 
 TEST_P(ServeBackendTest, WholeFilesAreByteExact) {
@@ -384,16 +391,9 @@ TEST_P(ServeBackendTest, KeepAliveReusesOneConnection) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   // One connect for the first download, none for the others.
   EXPECT_EQ(run.out, "1\n0\n0\n");
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)),
-                      std::istreambuf_iterator<char>());
-    std::filesystem::remove(path);
-    return bytes;
-  };
-  EXPECT_TRUE(slurp(stem + ".1") == PatternSlice(kBigSize, 0, kBigSize));
-  EXPECT_TRUE(slurp(stem + ".2") == PatternSlice(kSmallSize, 0, kSmallSize));
-  EXPECT_TRUE(slurp(stem + ".3") == PatternSlice(kBigSize, 0, kBigSize));
+  EXPECT_TRUE(TakeFile(stem + ".1") == PatternSlice(kBigSize, 0, kBigSize));
+  EXPECT_TRUE(TakeFile(stem + ".2") == PatternSlice(kSmallSize, 0, kSmallSize));
+  EXPECT_TRUE(TakeFile(stem + ".3") == PatternSlice(kBigSize, 0, kBigSize));
 }
 
 // curl no longer pipelines; a raw client sends four requests in one write.
@@ -512,20 +512,7 @@ INSTANTIATE_TEST_SUITE_P(
 // ---------------------------------------------------------------------------
 // HTTP semantics and safety, on the default backend.
 
-class ServeTest : public ServeTestBase {
- protected:
-  void Start(std::vector<std::string> flags = {},
-             std::vector<std::string> prefix = {}) {
-    server_ = std::make_unique<Server>(std::move(flags), std::move(prefix));
-    ASSERT_NE(server_->port(), 0) << "sluice-serve did not start";
-  }
-  void TearDown() override {
-    if (server_ != nullptr) {
-      EXPECT_EQ(server_->Stop().exit_code, 0);
-    }
-  }
-  std::unique_ptr<Server> server_;
-};
+class ServeTest : public ServeTestBase {};
 
 TEST_F(ServeTest, HeadSendsTheHeadOnly) {
   Start();

@@ -80,6 +80,10 @@ TEST(HttpRequestTest, RejectsMalformedHeads) {
            {"GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n", 400},
            {"GET / HTTP/1.1\nHost: x\r\n\r\n", 400},  // bare LF
            {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n", 400},
+           {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n", 400},
+           {"GET / HTTP/1.1\r\nHost: x\r\n"
+            "Content-Length: 99999999999999999999\r\n\r\n",
+            400},
            {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
             "Content-Length: 2\r\n\r\n",
             400},

@@ -8,23 +8,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "tools/serve/decimal.h"
 
 namespace sluice::serve {
 namespace {
 
 constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
-
-// Digits only; a value past 2^64 saturates, since it is past any file.
-std::optional<uint64_t> ParsePosition(absl::string_view digits) {
-  if (digits.empty()) return std::nullopt;
-  uint64_t value = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const auto digit = static_cast<uint64_t>(c - '0');
-    value = value > (kMax - digit) / 10 ? kMax : value * 10 + digit;
-  }
-  return value;
-}
 
 }  // namespace
 
@@ -45,7 +34,7 @@ ByteRange ParseRange(absl::string_view value, uint64_t size) {
   ByteRange range;
   if (first_text.empty()) {
     // suffix-range "-n": the last n bytes.
-    const std::optional<uint64_t> suffix = ParsePosition(last_text);
+    const std::optional<uint64_t> suffix = ParseDecimal(last_text);
     if (!suffix.has_value()) return ignored;
     if (*suffix == 0 || size == 0) {
       range.kind = RangeKind::kUnsatisfiable;
@@ -56,11 +45,12 @@ ByteRange ParseRange(absl::string_view value, uint64_t size) {
     range.offset = size - range.count;
     return range;
   }
-  const std::optional<uint64_t> first = ParsePosition(first_text);
+  // Positions past 2^64 saturate there (ParseDecimal()): past any file.
+  const std::optional<uint64_t> first = ParseDecimal(first_text);
   if (!first.has_value()) return ignored;
   uint64_t last = kMax;
   if (!last_text.empty()) {
-    const std::optional<uint64_t> parsed = ParsePosition(last_text);
+    const std::optional<uint64_t> parsed = ParseDecimal(last_text);
     // last < first makes the whole header invalid, hence ignored.
     if (!parsed.has_value() || *parsed < *first) return ignored;
     last = *parsed;

@@ -2,11 +2,10 @@
 
 #include "tools/serve/http_request.h"
 
-#include <limits>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "tools/serve/decimal.h"
 
 namespace sluice::serve {
 namespace {
@@ -55,20 +54,6 @@ absl::string_view TrimOws(absl::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-bool ParseDecimal(absl::string_view s, uint64_t& value) {
-  if (s.empty()) return false;
-  value = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (value > (std::numeric_limits<uint64_t>::max() - digit) / 10) {
-      return false;
-    }
-    value = value * 10 + digit;
-  }
-  return true;
 }
 
 RequestHeadParse Error(int status, absl::string_view reason) {
@@ -182,10 +167,13 @@ RequestHeadParse ParseRequestHead(absl::string_view buffer,
       if (absl::EqualsIgnoreCase(header.name, "host")) {
         ++hosts;
       } else if (absl::EqualsIgnoreCase(header.name, "content-length")) {
-        uint64_t length;
-        if (!ParseDecimal(header.value, length)) {
+        bool overflowed = false;
+        const std::optional<uint64_t> parsed =
+            ParseDecimal(header.value, &overflowed);
+        if (!parsed.has_value() || overflowed) {
           return Error(400, "malformed Content-Length");
         }
+        const uint64_t length = *parsed;
         if (has_content_length && length != request.content_length) {
           return Error(400, "conflicting Content-Length headers");
         }

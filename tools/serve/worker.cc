@@ -361,7 +361,6 @@ void Worker::Advance(Connection& c) {
                   : RespondToRequest(request, options_.root_fd, Date()));
       c.in.erase(0, parse.consumed);
       c.scanned = 0;
-      c.head_started = now_;
       continue;
     }
     if (parse.outcome == ParseOutcome::kError) {
