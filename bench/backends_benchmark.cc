@@ -37,17 +37,17 @@ struct Config {
 };
 
 std::vector<Config> Configs() {
-  auto uring = [](UringDataPath path) {
+  auto uring = [](DataPath path) {
     EngineOptions options{.backend = BackendKind::kIoUring};
     options.uring_data_path = path;
     return options;
   };
   return {
       {"sendfile", {.backend = BackendKind::kSendfile}},
-      {"iouring", uring(UringDataPath::kAuto)},
-      {"iouring_sendfile", uring(UringDataPath::kSendfile)},
-      {"iouring_splice", uring(UringDataPath::kSplice)},
-      {"iouring_copy", uring(UringDataPath::kCopy)},
+      {"iouring", uring(DataPath::kAuto)},
+      {"iouring_sendfile", uring(DataPath::kSendfile)},
+      {"iouring_splice", uring(DataPath::kSplice)},
+      {"iouring_copy", uring(DataPath::kCopy)},
       {"readsend", {.backend = BackendKind::kReadSend}},
   };
 }

@@ -20,8 +20,10 @@ namespace {
 class InstantBackend final : public Backend {
  public:
   BackendKind kind() const override { return BackendKind::kSendfile; }
-  void Open(TransferId, const TransferEndpoints&) override {}
-  void Push(const PushRequest& request) override {
+  BackendHandle Open(TransferId, const TransferEndpoints&) override {
+    return BackendHandle();
+  }
+  void Push(BackendHandle, const PushRequest& request) override {
     PushOutcome outcome;
     outcome.id = request.id;
     outcome.header_bytes = request.header.size();
@@ -30,14 +32,16 @@ class InstantBackend final : public Backend {
     outcome.carrier = BackendKind::kSendfile;
     ready_.push_back(outcome);
   }
-  void Cancel(TransferId) override {}
-  void Close(TransferId) override {}
+  void Cancel(BackendHandle) override {}
+  void Close(BackendHandle) override {}
   absl::Status Wait(absl::Duration, std::vector<PushOutcome>& out) override {
     out.insert(out.end(), ready_.begin(), ready_.end());
     ready_.clear();
     return absl::OkStatus();
   }
-  int WakeFd() override { return -1; }
+  absl::StatusOr<int> WakeFd() override {
+    return absl::UnimplementedError("no wake fd");
+  }
 
  private:
   std::vector<PushOutcome> ready_;

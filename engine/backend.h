@@ -13,6 +13,25 @@
 //
 // A transfer has at most one push pending. Close() is called only when none
 // is, before the transfer's callback runs.
+//
+// Where things are:
+//   - when a push is made, how big it is, and where an idle timeout or a
+//     deadline fires: scheduler.cc (PushRunnable, FireTimers);
+//   - the backends: readiness_backend.* (the push loop shared by sendfile
+//     and read+send over epoll/poll), sendfile_backend.cc,
+//     read_send_backend.cc, and the io_uring backend, uring_backend.cc,
+//     which sequences header, file part and trailer over the ring pump in
+//     uring_ring.*;
+//   - one file per data path, each "this push, this byte budget -> progress,
+//     would block, EOF or error": sendfile_call.* (sendfile(2), shared by
+//     the sendfile backend and io_uring's inline path), copy_write.*
+//     (read + sendmsg, every readiness backend's copy path),
+//     uring_splice_path.* (how a splice is issued), uring_copy_path.*
+//     (READ + SEND); and the policy that picks io_uring's path per push,
+//     data_path_policy.*;
+//   - what every path shares: push_progress.h (header/data/trailer
+//     accounting, the MSG_MORE rule), copy_buffer.h (bytes read but not
+//     yet sent), slot_table.h (per-transfer state behind the handles).
 
 #ifndef SLUICE_ENGINE_BACKEND_H_
 #define SLUICE_ENGINE_BACKEND_H_
@@ -21,6 +40,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "sluice/backend_kind.h"
@@ -28,12 +48,6 @@
 #include "sluice/transfer.h"
 
 namespace sluice::internal {
-
-// Transfer ids are (generation << 32 | slot): backends index per-transfer
-// state by slot.
-inline uint32_t SlotOf(TransferId id) {
-  return static_cast<uint32_t>(id.value());
-}
 
 enum class SourceKind {
   // A regular file (or block device): zero-copy paths can read it.
@@ -52,7 +66,23 @@ struct TransferEndpoints {
   uint64_t size_hint = 0;
 };
 
+// A backend's own name for a transfer it has open: an index into its own
+// table, dense from 0, handed out by Open() and valid until Close().
+class BackendHandle {
+ public:
+  constexpr BackendHandle() = default;
+  constexpr explicit BackendHandle(uint32_t index) : index_(index) {}
+  constexpr uint32_t index() const { return index_; }
+  friend constexpr bool operator==(BackendHandle a, BackendHandle b) {
+    return a.index_ == b.index_;
+  }
+
+ private:
+  uint32_t index_ = 0;
+};
+
 struct PushRequest {
+  // The scheduler's name for the transfer, copied into the outcome.
   TransferId id = TransferId();
   // The unsent rest of the header and trailer. The memory stays valid and
   // unchanged until the push's outcome is reported.
@@ -78,9 +108,12 @@ struct PushOutcome {
   bool cancelled = false;
   // The OS refused; names the fd, offset and cause.
   absl::Status error = absl::OkStatus();
-  // The path that carried (or would carry) the file bytes: the backend's own
-  // kind, or kReadSend after a fallback.
+  // The backend that carried (or would carry) the file bytes: its own kind,
+  // or kReadSend after a fallback to copying.
   BackendKind carrier = BackendKind::kAuto;
+  // The data path that carried this push's file bytes (the last one tried,
+  // if several); kAuto when the push did not reach the file part.
+  DataPath data_path = DataPath::kAuto;
 };
 
 class Backend {
@@ -90,15 +123,16 @@ class Backend {
   virtual BackendKind kind() const = 0;
 
   // Starts tracking a transfer whose fds the engine has checked and whose
-  // socket is non-blocking.
-  virtual void Open(TransferId id, const TransferEndpoints& endpoints) = 0;
+  // socket is non-blocking; the handle names it in the calls below.
+  virtual BackendHandle Open(TransferId id,
+                             const TransferEndpoints& endpoints) = 0;
   // Queues a push; its outcome comes from a later Wait().
-  virtual void Push(const PushRequest& request) = 0;
-  // Ends the pending push of `id` soon; its outcome has `cancelled` set (or
-  // reports what completed before the cancel took hold). No-op without one.
-  virtual void Cancel(TransferId id) = 0;
-  // Forgets a transfer that has no push pending.
-  virtual void Close(TransferId id) = 0;
+  virtual void Push(BackendHandle handle, const PushRequest& request) = 0;
+  // Ends the pending push soon; its outcome has `cancelled` set (or reports
+  // what completed before the cancel took hold). No-op without one.
+  virtual void Cancel(BackendHandle handle) = 0;
+  // Forgets a transfer that has no push pending; the handle may be reused.
+  virtual void Close(BackendHandle handle) = 0;
 
   // Works on the pending pushes and appends the outcomes of those that
   // ended, waiting up to `timeout` for one to. An error means the backend's
@@ -107,9 +141,9 @@ class Backend {
       absl::Duration timeout, std::vector<PushOutcome>& outcomes) = 0;
 
   // An fd that is readable when Wait() would find work, for the engine's
-  // wake_fd(); -1 where there is none. Called once, when a host first asks
-  // for a wake fd, so a backend pays for keeping it only then.
-  virtual int WakeFd() = 0;
+  // wake_fd(); an error where there is none. Called once, when a host first
+  // asks for a wake fd, so a backend pays for keeping it only then.
+  [[nodiscard]] virtual absl::StatusOr<int> WakeFd() = 0;
 };
 
 }  // namespace sluice::internal

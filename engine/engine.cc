@@ -74,10 +74,7 @@ struct Engine::Impl {
 
 absl::Status Engine::Impl::SetUpWake() {
 #if SLUICE_HAVE_EPOLL
-  const int backend_fd = backend->WakeFd();
-  if (backend_fd < 0) {
-    return absl::UnavailableError("the backend has no wake fd");
-  }
+  SLUICE_ASSIGN_OR_RETURN(const int backend_fd, backend->WakeFd());
   wake_epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!wake_epoll.valid()) return internal::ErrnoStatus(errno, "epoll_create1", -1);
   work_event.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -143,32 +140,6 @@ void Engine::Impl::ClearWork() {
   (void)!::read(work_event.get(), &count, sizeof(count));
   work_signalled = false;
 #endif
-}
-
-absl::string_view UringDataPathName(UringDataPath path) {
-  switch (path) {
-    case UringDataPath::kAuto:
-      return "auto";
-    case UringDataPath::kSendfile:
-      return "sendfile";
-    case UringDataPath::kSplice:
-      return "splice";
-    case UringDataPath::kCopy:
-      return "copy";
-  }
-  return "unknown";
-}
-
-absl::StatusOr<UringDataPath> ParseUringDataPath(absl::string_view name) {
-  for (const UringDataPath path :
-       {UringDataPath::kAuto, UringDataPath::kSendfile, UringDataPath::kSplice,
-        UringDataPath::kCopy}) {
-    if (name == UringDataPathName(path)) return path;
-  }
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "unknown io_uring data path \"%s\"; expected auto, sendfile, splice "
-      "or copy",
-      name));
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -270,19 +241,20 @@ absl::Status Engine::Run() {
   return absl::OkStatus();
 }
 
-int Engine::wake_fd() const {
+absl::StatusOr<int> Engine::wake_fd() const {
   if (!impl_->wake_epoll.valid()) {
-    if (!impl_->SetUpWake().ok()) {
+    if (absl::Status set_up = impl_->SetUpWake(); !set_up.ok()) {
       impl_->wake_epoll.reset();
       impl_->work_event.reset();
-      return -1;
+      impl_->timer.reset();
+      return set_up;
     }
     impl_->UpdateWake();
   }
   return impl_->wake_epoll.get();
 }
 
-size_t Engine::active() const { return impl_->scheduler->live(); }
+size_t Engine::live_transfers() const { return impl_->scheduler->live(); }
 
 EngineStats Engine::stats() const { return impl_->stats; }
 

@@ -2,59 +2,35 @@
 
 #include "engine/readiness_backend.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <utility>
 
-#include "engine/errno_status.h"
+#include "engine/copy_write.h"
 
 namespace sluice::internal {
 
-WriteStep SendSome(int socket_fd, absl::string_view data, int flags,
-                   uint64_t& sent, PushProgress& push, EngineStats& stats) {
-#ifdef MSG_NOSIGNAL
-  flags |= MSG_NOSIGNAL;
-#endif
-  while (!data.empty()) {
-    ++stats.syscalls;
-    const ssize_t n = ::send(socket_fd, data.data(), data.size(), flags);
-    if (n >= 0) {
-      sent += static_cast<uint64_t>(n);
-      data.remove_prefix(static_cast<size_t>(n));
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return WriteStep::kSocketFull;
-    push.outcome.error =
-        ErrnoStatus(errno, "send", socket_fd, push.file_position());
-    return WriteStep::kFailed;
-  }
-  return WriteStep::kDone;
-}
-
-void ReadinessBackend::Open(TransferId id, const TransferEndpoints& endpoints) {
-  const uint32_t slot = SlotOf(id);
-  if (slot >= transfers_.size()) transfers_.resize(slot + 1);
-  TransferState& transfer = transfers_[slot];
-  transfer = TransferState();
+BackendHandle ReadinessBackend::Open(TransferId id,
+                                     const TransferEndpoints& endpoints) {
+  const BackendHandle handle = transfers_.Add();
+  ReadinessTransfer& transfer = transfers_[handle];
   transfer.id = id;
+  transfer.handle = handle;
   transfer.endpoints = endpoints;
   transfer.copying = endpoints.source == SourceKind::kStream;
+  return handle;
 }
 
-void ReadinessBackend::Push(const PushRequest& request) {
-  TransferState& transfer = transfers_[SlotOf(request.id)];
+void ReadinessBackend::Push(BackendHandle handle, const PushRequest& request) {
+  ReadinessTransfer& transfer = transfers_[handle];
   transfer.push.request = request;
   transfer.push.outcome = PushOutcome();
   transfer.push.outcome.id = request.id;
   transfer.push_pending = true;
-  fresh_.push_back(SlotOf(request.id));
+  fresh_.push_back(handle);
 }
 
-void ReadinessBackend::Cancel(TransferId id) {
-  TransferState& transfer = transfers_[SlotOf(id)];
-  if (transfer.id != id || !transfer.push_pending) return;
+void ReadinessBackend::Cancel(BackendHandle handle) {
+  ReadinessTransfer& transfer = transfers_[handle];
+  if (!transfer.push_pending) return;
   // Calls here are synchronous, so a pending push has moved nothing that was
   // not reported: it can end right away. Its watch may still fire; the event
   // then finds no parked push and is ignored.
@@ -64,50 +40,65 @@ void ReadinessBackend::Cancel(TransferId id) {
   cancelled_.push_back(transfer.push.outcome);
 }
 
-void ReadinessBackend::Close(TransferId id) {
-  TransferState& transfer = transfers_[SlotOf(id)];
-  if (transfer.id != id) return;
+void ReadinessBackend::Close(BackendHandle handle) {
+  ReadinessTransfer& transfer = transfers_[handle];
   readiness_->Forget(transfer.endpoints.socket_fd, Interest::kWritable);
   if (transfer.endpoints.source == SourceKind::kStream) {
     readiness_->Forget(transfer.endpoints.file_fd, Interest::kReadable);
   }
-  transfer = TransferState();
+  transfers_.Remove(handle);
+}
+
+absl::StatusOr<int> ReadinessBackend::WakeFd() {
+  const int fd = readiness_->fd();
+  if (fd < 0) {
+    return absl::UnimplementedError(
+        "poll(2) readiness has no fd to wait on (no epoll in this build)");
+  }
+  return fd;
 }
 
 absl::Status ReadinessBackend::Wait(absl::Duration timeout,
                                     std::vector<PushOutcome>& outcomes) {
   outcomes.insert(outcomes.end(), cancelled_.begin(), cancelled_.end());
   cancelled_.clear();
+  // sendfile(2) takes no MSG_NOSIGNAL: see sigpipe_block.h.
+  LazySigpipeBlock sigpipe;
 
   trying_.swap(fresh_);
-  for (const uint32_t slot : trying_) {
-    TransferState& transfer = transfers_[slot];
-    if (transfer.push_pending && !transfer.parked) Attempt(transfer, outcomes);
+  for (const BackendHandle handle : trying_) {
+    ReadinessTransfer& transfer = transfers_[handle];
+    if (transfer.push_pending && !transfer.parked) {
+      Attempt(transfer, sigpipe, outcomes);
+    }
   }
   trying_.clear();
 
   return readiness_->Wait(
       outcomes.empty() ? timeout : absl::ZeroDuration(), [&](uint64_t token) {
-        const TransferId id(token);
-        const uint32_t slot = SlotOf(id);
-        if (slot >= transfers_.size()) return;
-        TransferState& transfer = transfers_[slot];
-        if (transfer.id != id) return;
-        transfer.socket_full = false;
-        if (!transfer.parked) return;
-        transfer.parked = false;
-        Attempt(transfer, outcomes);
+        ReadinessTransfer* transfer = transfers_.FromToken(token);
+        if (transfer == nullptr) return;
+        transfer->socket_full = false;
+        if (!transfer->parked) return;
+        transfer->parked = false;
+        Attempt(*transfer, sigpipe, outcomes);
       });
 }
 
-void ReadinessBackend::Attempt(TransferState& transfer,
+WriteStep ReadinessBackend::CopyWrite(ReadinessTransfer& transfer) {
+  return internal::CopyWrite(transfer.endpoints, transfer.push,
+                             transfer.pending, scratch_, stats_);
+}
+
+void ReadinessBackend::Attempt(ReadinessTransfer& transfer,
+                               LazySigpipeBlock& sigpipe,
                                std::vector<PushOutcome>& outcomes) {
   const int socket_fd = transfer.endpoints.socket_fd;
   if (transfer.socket_full) {
     Park(transfer, socket_fd, Interest::kWritable, outcomes);
     return;
   }
-  switch (Write(transfer)) {
+  switch (Write(transfer, sigpipe)) {
     case WriteStep::kDone:
     case WriteStep::kFailed:
     case WriteStep::kUnsupported:  // Write() falls back before returning it
@@ -135,9 +126,11 @@ void ReadinessBackend::Attempt(TransferState& transfer,
   }
 }
 
-void ReadinessBackend::Park(TransferState& transfer, int fd, Interest interest,
+void ReadinessBackend::Park(ReadinessTransfer& transfer, int fd,
+                            Interest interest,
                             std::vector<PushOutcome>& outcomes) {
-  absl::Status watched = readiness_->Watch(fd, interest, transfer.id.value());
+  absl::Status watched =
+      readiness_->Watch(fd, interest, transfers_.Token(transfer.handle));
   if (!watched.ok()) {
     transfer.push.outcome.error = std::move(watched);
     Finish(transfer, outcomes);
@@ -146,13 +139,17 @@ void ReadinessBackend::Park(TransferState& transfer, int fd, Interest interest,
   transfer.parked = true;
 }
 
-void ReadinessBackend::Finish(TransferState& transfer,
+void ReadinessBackend::Finish(ReadinessTransfer& transfer,
                               std::vector<PushOutcome>& outcomes) {
   transfer.push_pending = false;
-  if (transfer.push.outcome.file_bytes > 0) transfer.file_started = true;
-  transfer.push.outcome.carrier =
-      transfer.copying ? BackendKind::kReadSend : kind();
-  outcomes.push_back(transfer.push.outcome);
+  PushOutcome& outcome = transfer.push.outcome;
+  if (outcome.file_bytes > 0) transfer.file_started = true;
+  outcome.carrier = transfer.copying ? BackendKind::kReadSend : kind();
+  if (transfer.push.request.file_budget > 0) {
+    outcome.data_path =
+        transfer.copying ? DataPath::kCopy : DataPath::kSendfile;
+  }
+  outcomes.push_back(outcome);
 }
 
 }  // namespace sluice::internal

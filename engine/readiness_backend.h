@@ -14,28 +14,25 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/string_view.h"
 #include "engine/backend.h"
+#include "engine/copy_buffer.h"
 #include "engine/push_progress.h"
 #include "engine/readiness.h"
+#include "engine/sigpipe_block.h"
+#include "engine/slot_table.h"
 
 namespace sluice::internal {
 
-// Sends as much of `data` as the socket takes (send(2) with MSG_NOSIGNAL),
-// adding what went out to `sent`; kDone when all of it did.
-WriteStep SendSome(int socket_fd, absl::string_view data, int flags,
-                   uint64_t& sent, PushProgress& push, EngineStats& stats);
-
 // What a readiness backend keeps per transfer.
-struct TransferState {
+struct ReadinessTransfer {
   TransferId id;
+  BackendHandle handle;
   TransferEndpoints endpoints;
-  // The zero-copy path refused this source before its first file byte;
-  // the rest goes by read+send.
+  // The zero-copy path refused this source before its first file byte, or
+  // it is a stream: the file bytes go by read+send.
   bool copying = false;
   // File bytes have gone out, so the path can no longer change.
   bool file_started = false;
@@ -44,46 +41,53 @@ struct TransferState {
   // The last write found the socket full and no writability event came
   // since: the next push parks without trying.
   bool socket_full = false;
-  // Bytes read from a pipe source that the socket has not taken yet (a
-  // pipe cannot be read again at an offset).
-  std::string stash;
+  // Bytes read from a stream source that the socket has not taken yet.
+  CopyBuffer pending;
   PushProgress push;
 };
 
 class ReadinessBackend : public Backend {
  public:
-  void Open(TransferId id, const TransferEndpoints& endpoints) override;
-  void Push(const PushRequest& request) override;
-  void Cancel(TransferId id) override;
-  void Close(TransferId id) override;
+  BackendHandle Open(TransferId id,
+                     const TransferEndpoints& endpoints) override;
+  void Push(BackendHandle handle, const PushRequest& request) override;
+  void Cancel(BackendHandle handle) override;
+  void Close(BackendHandle handle) override;
   absl::Status Wait(absl::Duration timeout,
                     std::vector<PushOutcome>& outcomes) override;
-  int WakeFd() override { return readiness_->fd(); }
+  absl::StatusOr<int> WakeFd() override;
 
  protected:
   ReadinessBackend(std::unique_ptr<Readiness> readiness, EngineStats& stats)
       : readiness_(std::move(readiness)), stats_(stats) {}
 
-  // Moves what it can of `transfer.push` with the backend's calls.
-  virtual WriteStep Write(TransferState& transfer) = 0;
+  // Moves what it can of `transfer.push` with the backend's calls. A call
+  // that may raise SIGPIPE (sendfile) takes `sigpipe.Get()` first.
+  virtual WriteStep Write(ReadinessTransfer& transfer,
+                          LazySigpipeBlock& sigpipe) = 0;
+
+  // The copy path, for the read+send backend and the fallback.
+  WriteStep CopyWrite(ReadinessTransfer& transfer);
 
   EngineStats& stats() { return stats_; }
 
  private:
-  void Attempt(TransferState& transfer, std::vector<PushOutcome>& outcomes);
-  void Park(TransferState& transfer, int fd, Interest interest,
+  void Attempt(ReadinessTransfer& transfer, LazySigpipeBlock& sigpipe,
+               std::vector<PushOutcome>& outcomes);
+  void Park(ReadinessTransfer& transfer, int fd, Interest interest,
             std::vector<PushOutcome>& outcomes);
-  void Finish(TransferState& transfer, std::vector<PushOutcome>& outcomes);
+  void Finish(ReadinessTransfer& transfer, std::vector<PushOutcome>& outcomes);
 
   std::unique_ptr<Readiness> readiness_;
   EngineStats& stats_;
-  // Indexed by slot.
-  std::vector<TransferState> transfers_;
-  // Slots with a push not tried yet, and the batch being tried.
-  std::vector<uint32_t> fresh_;
-  std::vector<uint32_t> trying_;
+  SlotTable<ReadinessTransfer> transfers_;
+  // Pushes not tried yet, and the batch being tried.
+  std::vector<BackendHandle> fresh_;
+  std::vector<BackendHandle> trying_;
   // Outcomes of cancelled pushes, reported by the next Wait().
   std::vector<PushOutcome> cancelled_;
+  // Where pread() lands for the copy path; free between calls.
+  CopyBuffer scratch_;
 };
 
 }  // namespace sluice::internal

@@ -125,7 +125,7 @@ void Scheduler::Admit(absl::Time now) {
     slot->last_progress = now;
     slot->opened = true;
     ++active_;
-    backend_.Open(id, slot->plan.endpoints);
+    slot->handle = backend_.Open(id, slot->plan.endpoints);
     runnable_.push_back(id);
     ArmTimer(SlotOf(id));
   }
@@ -158,7 +158,7 @@ void Scheduler::PushRunnable() {
     }
     slot->state = State::kPushed;
     ++stats_.pushes;
-    backend_.Push(request);
+    backend_.Push(slot->handle, request);
   }
   // Whatever the backend did with the batch, a later Submit() may reuse the
   // vector's capacity.
@@ -189,6 +189,11 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
       outcome.carrier != BackendKind::kAuto) {
     if (outcome.carrier == BackendKind::kReadSend) ++stats_.fallbacks;
     slot->carrier = outcome.carrier;
+  }
+  if (outcome.data_path != DataPath::kAuto) {
+    slot->path_bytes[static_cast<size_t>(outcome.data_path)] +=
+        outcome.file_bytes;
+    slot->last_path = outcome.data_path;
   }
   const TransferPlan& plan = slot->plan;
   if (plan.length.has_value() && slot->bytes_sent == *plan.length) {
@@ -275,7 +280,7 @@ void Scheduler::EndSoon(uint32_t index, absl::Status status) {
     timers_.Remove(index);
     slot.ending = std::move(status);
     ++endings_pending_;
-    backend_.Cancel(IdOf(index));
+    backend_.Cancel(slot.handle);
     return;
   }
   End(index, std::move(status));
@@ -286,7 +291,7 @@ void Scheduler::End(uint32_t index, absl::Status status) {
   const TransferId id = IdOf(index);
   timers_.Remove(index);
   if (slot.opened) {
-    backend_.Close(id);
+    backend_.Close(slot.handle);
     --active_;
   }
   TransferResult result;
@@ -296,6 +301,7 @@ void Scheduler::End(uint32_t index, absl::Status status) {
   result.trailer_bytes_sent = slot.trailer_sent;
   result.next_offset = slot.plan.offset + slot.bytes_sent;
   result.backend = slot.carrier;
+  result.data_path = MainPath(slot);
   completions_.push_back(Completion{id, std::move(slot.done), std::move(result)});
 
   const uint32_t generation = slot.generation + 1;
@@ -303,6 +309,18 @@ void Scheduler::End(uint32_t index, absl::Status status) {
   // Generation 0 is skipped so that no id is ever 0 (the invalid id).
   slot.generation = generation == 0 ? 1 : generation;
   free_slots_.push_back(index);
+}
+
+DataPath Scheduler::MainPath(const Slot& slot) {
+  DataPath main = slot.last_path;
+  uint64_t most = 0;
+  for (size_t i = 0; i < slot.path_bytes.size(); ++i) {
+    if (slot.path_bytes[i] > most) {
+      most = slot.path_bytes[i];
+      main = static_cast<DataPath>(i);
+    }
+  }
+  return main;
 }
 
 size_t Scheduler::RunCompletions() {

@@ -16,6 +16,7 @@
 #ifndef SLUICE_ENGINE_SCHEDULER_H_
 #define SLUICE_ENGINE_SCHEDULER_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -33,6 +34,12 @@
 #include "sluice/transfer.h"
 
 namespace sluice::internal {
+
+// Transfer ids are (generation << 32 | slot): the scheduler's own layout,
+// which nothing outside it decodes.
+inline uint32_t SlotOf(TransferId id) {
+  return static_cast<uint32_t>(id.value());
+}
 
 // A transfer as the scheduler runs it: the user's spec, checked and resolved
 // against the file (see transfer_plan.h).
@@ -103,11 +110,17 @@ class Scheduler {
     uint64_t trailer_sent = 0;
     bool file_done = false;
     bool opened = false;
+    // The backend's name for it, once opened.
+    BackendHandle handle;
     absl::Time last_progress;
     // Set when a cancel or timeout hits while a push is pending: the status
     // the transfer ends with once the backend gives the push back.
     std::optional<absl::Status> ending;
     BackendKind carrier = BackendKind::kAuto;
+    // File bytes each data path carried (indexed by DataPath), and the last
+    // path a push reported.
+    std::array<uint64_t, 4> path_bytes{};
+    DataPath last_path = DataPath::kAuto;
   };
 
   struct Completion {
@@ -129,6 +142,8 @@ class Scheduler {
   void EndSoon(uint32_t index, absl::Status status);
   void End(uint32_t index, absl::Status status);
   bool AllSent(const Slot& slot) const;
+  // The path that carried most of the slot's file bytes.
+  static DataPath MainPath(const Slot& slot);
   uint64_t FileLeft(const Slot& slot) const;
   size_t RunCompletions();
 

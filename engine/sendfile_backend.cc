@@ -10,9 +10,8 @@
 #include <sys/socket.h>
 
 #include <utility>
-#include <vector>
 
-#include "engine/read_send_backend.h"
+#include "engine/copy_write.h"
 #include "engine/readiness_backend.h"
 #include "engine/sendfile_call.h"
 #include "engine/sigpipe_block.h"
@@ -28,36 +27,26 @@ class SendfileBackend final : public ReadinessBackend {
 
   BackendKind kind() const override { return BackendKind::kSendfile; }
 
-  // sendfile(2) takes no MSG_NOSIGNAL: see sigpipe_block.h.
-  absl::Status Wait(absl::Duration timeout,
-                    std::vector<PushOutcome>& outcomes) override {
-    ScopedSigpipeBlock block;
-    sigpipe_block_ = &block;
-    absl::Status waited = ReadinessBackend::Wait(timeout, outcomes);
-    sigpipe_block_ = nullptr;
-    return waited;
-  }
-
  private:
-  WriteStep Write(TransferState& transfer) override {
-    if (transfer.copying) return CopyWrite(transfer, copy_buffer_, stats());
+  WriteStep Write(ReadinessTransfer& transfer,
+                  LazySigpipeBlock& sigpipe) override {
+    if (transfer.copying) return CopyWrite(transfer);
     PushProgress& push = transfer.push;
     const int socket_fd = transfer.endpoints.socket_fd;
 
     if (!push.header_left().empty()) {
-      // MSG_MORE holds the header back so it leaves with the file bytes.
-      const int more =
-          push.file_left() > 0 || !push.trailer_left().empty() ? MSG_MORE : 0;
-      const WriteStep sent = SendSome(socket_fd, push.header_left(), more,
-                                      push.outcome.header_bytes, push, stats());
+      const WriteStep sent =
+          SendSome(socket_fd, push.header_left(),
+                   push.more_after_header() ? MSG_MORE : 0,
+                   push.outcome.header_bytes, push, stats());
       if (sent != WriteStep::kDone) return sent;
     }
     const WriteStep file_step =
         SendfileBytes(socket_fd, transfer.endpoints.file_fd, push,
-                      !transfer.file_started, *sigpipe_block_, stats());
+                      !transfer.file_started, sigpipe.Get(), stats());
     if (file_step == WriteStep::kUnsupported) {
       transfer.copying = true;
-      return CopyWrite(transfer, copy_buffer_, stats());
+      return CopyWrite(transfer);
     }
     if (file_step != WriteStep::kDone || push.outcome.file_ended) {
       return file_step;
@@ -68,9 +57,6 @@ class SendfileBackend final : public ReadinessBackend {
     }
     return WriteStep::kDone;
   }
-
-  ScopedSigpipeBlock* sigpipe_block_ = nullptr;
-  std::vector<char> copy_buffer_;
 };
 
 }  // namespace

@@ -16,6 +16,8 @@
 
 #include <signal.h>
 
+#include <optional>
+
 namespace sluice::internal {
 
 class ScopedSigpipeBlock {
@@ -34,6 +36,20 @@ class ScopedSigpipeBlock {
   bool already_blocked_ = false;
   bool already_pending_ = false;
   bool saw_epipe_ = false;
+};
+
+// A ScopedSigpipeBlock made only when a call first needs it, and ended with
+// this object: a scope in which no sendfile(2) runs pays nothing. Backends
+// keep one per Wait() and pass it to the data paths.
+class LazySigpipeBlock {
+ public:
+  ScopedSigpipeBlock& Get() {
+    if (!block_.has_value()) block_.emplace();
+    return *block_;
+  }
+
+ private:
+  std::optional<ScopedSigpipeBlock> block_;
 };
 
 }  // namespace sluice::internal

@@ -88,7 +88,7 @@ class ContractTest
   // The path a regular file takes in this configuration.
   BackendKind RegularFilePath() const {
     return options().backend == BackendKind::kIoUring &&
-                   options().uring_data_path == UringDataPath::kCopy
+                   options().uring_data_path == DataPath::kCopy
                ? BackendKind::kReadSend
                : options().backend;
   }
@@ -552,7 +552,7 @@ TEST_P(ContractTest, DestroyingEngineCancelsLiveTransfers) {
                   IsOk());
     }
     ASSERT_THAT((*engine)->Poll(absl::Milliseconds(10)), IsOk());
-    EXPECT_EQ((*engine)->active(), 3u);
+    EXPECT_EQ((*engine)->live_transfers(), 3u);
   }
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(calls[i], 1) << i;

@@ -205,7 +205,7 @@ TEST_P(StressTest, StormOfCancelsAndTimeoutsLeavesEngineClean) {
   std::thread receiver;
   std::vector<bool> cancelled(kTransfers, false);
   const absl::Time give_up = absl::Now() + absl::Seconds(120);
-  for (int turn = 0; (*engine)->active() > 0 && absl::Now() < give_up; ++turn) {
+  for (int turn = 0; (*engine)->live_transfers() > 0 && absl::Now() < give_up; ++turn) {
     if (turn == kReaderStartsAt) {
       receiver = std::thread([&] {
         checks =
@@ -223,7 +223,7 @@ TEST_P(StressTest, StormOfCancelsAndTimeoutsLeavesEngineClean) {
     });
   }
   receiver.join();
-  ASSERT_EQ((*engine)->active(), 0u);
+  ASSERT_EQ((*engine)->live_transfers(), 0u);
   int cancelled_before_start = 0;
   for (int i = 0; i < kTransfers; ++i) {
     const absl::Status& status = storm.results[i].status;

@@ -11,8 +11,10 @@
 //   absl::StatusOr<std::unique_ptr<sluice::Engine>> engine =
 //       sluice::Engine::Create({.backend = sluice::BackendKind::kAuto});
 //   if (!engine.ok()) return engine.status();
-//   epoll_event ev{.events = EPOLLIN, .data = {.fd = (*engine)->wake_fd()}};
-//   epoll_ctl(host_epoll, EPOLL_CTL_ADD, (*engine)->wake_fd(), &ev);
+//   absl::StatusOr<int> wake = (*engine)->wake_fd();
+//   if (!wake.ok()) return wake.status();
+//   epoll_event ev{.events = EPOLLIN, .data = {.fd = *wake}};
+//   epoll_ctl(host_epoll, EPOLL_CTL_ADD, *wake, &ev);
 //
 //   sluice::TransferSpec spec{.socket_fd = client, .file_fd = file};
 //   absl::StatusOr<sluice::TransferId> id = (*engine)->Submit(
@@ -44,36 +46,12 @@
 
 namespace sluice {
 
-// How the io_uring backend moves the file bytes of a regular file. Other
-// backends ignore it; sources no zero-copy call can read always copy.
-enum class UringDataPath {
-  // Splice for transfers of at least `splice_min_bytes` when at least 4
-  // transfers are running and the engine can count on at least 4 CPUs (the
-  // CPUs its thread may run on, divided by the io_uring engines alive in the
-  // process): splice runs on io-wq worker threads, which pay off only where
-  // spare cores exist and enough transfers keep them busy. Inline sendfile
-  // otherwise.
-  kAuto,
-  // sendfile(2) on the engine thread whenever io_uring reports the socket
-  // writable; io_uring carries readiness, header and trailer.
-  kSendfile,
-  // file -> pooled pipe -> socket as linked IORING_OP_SPLICE requests, run
-  // by at most `iowq_max_workers` io-wq threads.
-  kSplice,
-  // IORING_OP_READ into a buffer, then IORING_OP_SEND.
-  kCopy,
-};
-
-// "auto", "sendfile", "splice", "copy", as flags and reports spell them.
-absl::string_view UringDataPathName(UringDataPath path);
-// Parses a name as UringDataPathName() prints it; InvalidArgument naming
-// the accepted values for anything else.
-absl::StatusOr<UringDataPath> ParseUringDataPath(absl::string_view name);
-
 struct EngineOptions {
   // Which backend moves the bytes; kAuto probes (see backend_kind.h).
   BackendKind backend = BackendKind::kAuto;
-  // io_uring submission queue entries. Other backends ignore it.
+  // io_uring submission queue entries, clamped to [8, 32768]; the
+  // completion queue gets four times as many, at least 16384. Other
+  // backends ignore it.
   uint32_t queue_depth = 1024;
   // Most bytes one transfer may move per scheduler turn, so one 10 GiB
   // transfer cannot starve a thousand small ones. Must be > 0.
@@ -82,9 +60,25 @@ struct EngineOptions {
   // deadline still runs). Must be > 0.
   size_t max_active = 65536;
 
-  // io_uring only (see UringDataPath).
-  UringDataPath uring_data_path = UringDataPath::kAuto;
+  // The rest is io_uring only.
+  //
+  // How the file bytes of a regular file move. Sources no zero-copy call can
+  // read always take kCopy. kAuto, the policy, splices a push when the
+  // transfer has at least `splice_min_bytes` (its size when known), at
+  // least 4 transfers are open on the engine and the engine can count on at
+  // least 4 CPUs (`cpus_per_engine`): splice runs on io-wq worker threads,
+  // which pay off only where spare cores exist and enough transfers keep
+  // them busy; otherwise inline sendfile. kSendfile, kSplice and kCopy force
+  // one path (a splice push that finds no free pipe still goes by sendfile).
+  DataPath uring_data_path = DataPath::kAuto;
   uint64_t splice_min_bytes = 256 * 1024;
+  // The CPUs the policy and the io-wq bound count on for this engine. 0
+  // (default): the CPUs the creating thread may run on, divided by the
+  // io_uring engines alive in the process when the engine is created and at
+  // each push. That count is the only state engines share (a relaxed
+  // process-wide atomic); set this to make an engine's choice independent
+  // of the others.
+  uint32_t cpus_per_engine = 0;
   // The most pipes the engine holds for splice, and the most bytes each
   // holds (F_SETPIPE_SZ). Pipes are made smaller, down to 64 KiB, so that
   // `max_pipes` fit half the user's pipe page budget
@@ -92,8 +86,8 @@ struct EngineOptions {
   // limit, there are fewer. A push that finds no pipe goes by sendfile.
   uint32_t pipe_size = 1 << 20;
   size_t max_pipes = 256;
-  // io-wq worker threads the ring may start; 0: the CPUs the engine's
-  // thread may run on, divided by the io_uring engines alive in the process.
+  // io-wq worker threads the ring may start; 0: `cpus_per_engine` (as
+  // resolved above) when the engine is first polled.
   uint32_t iowq_max_workers = 0;
 };
 
@@ -143,14 +137,18 @@ class Engine {
   // A file descriptor that is readable when Poll() has work to do — a socket
   // ready, a completion, a callback due, or an idle timeout or deadline
   // reached. Add it to the host's epoll/poll set (level-triggered); Poll()
-  // drains it. It may be
-  // readable once with nothing left to do (completions that arrived during
-  // the last Poll), never for long. -1 on builds without epoll: there, poll
-  // on a timer.
-  int wake_fd() const;
+  // drains it. It may be readable once with nothing left to do (completions
+  // that arrived during the last Poll), never for long. The engine owns it;
+  // it stays the same fd for the engine's life. Made on the first call (an
+  // epoll set, an eventfd and a timerfd; Run() alone never pays for them).
+  // Unimplemented on builds without epoll: there, poll on a timer. Another
+  // error (out of fds, say) means it could not be made now; a later call
+  // tries again.
+  [[nodiscard]] absl::StatusOr<int> wake_fd() const;
 
-  // Transfers submitted whose callback has not run yet (queued included).
-  size_t active() const;
+  // Transfers submitted whose callback has not run yet: running ones and
+  // those queued behind `max_active` alike.
+  size_t live_transfers() const;
 
   EngineStats stats() const;
   // The backend this engine runs (never kAuto).

@@ -16,16 +16,40 @@
 //   spec.count = 1234;                   // the promised Content-Length
 //   spec.idle_timeout = absl::Seconds(30);
 //
-// Results (see DESIGN.md §1 for the full table):
-//   - OK: everything was sent (count given), or the source reached EOF.
-//   - OutOfRange: a count was given and the source ended first.
-//   - Unavailable: the peer closed or reset the connection.
-//   - DeadlineExceeded: idle_timeout passed with no progress, or deadline.
-//   - Cancelled: Engine::Cancel(), or the engine was destroyed.
-//   - InvalidArgument / FailedPrecondition: returned by Engine::Submit()
-//     itself for a spec that cannot start (no callback runs then).
+// The contract, on every backend:
+//
+//   case                                    result
+//   count absent                            until EOF (a regular file: its
+//                                           size at Submit()); OK
+//   count given, the source ends first      OutOfRange; bytes_sent says how
+//                                           far it got
+//   count == 0                              InvalidArgument from Submit()
+//   offset at or past EOF, no count         OK, 0 bytes
+//   empty file                              OK, 0 bytes
+//   socket not SOCK_STREAM, bad fd,         InvalidArgument or
+//   source not open for reading             FailedPrecondition from Submit(),
+//                                           naming the fd and the problem
+//   pipe, character device, socket or       falls back to read+send by
+//   procfs source                           itself, before its first byte;
+//                                           data_path says kCopy
+//   peer closes or resets mid-transfer      Unavailable; the process never
+//                                           dies of SIGPIPE
+//   no byte accepted for idle_timeout       DeadlineExceeded
+//   deadline passes (queued or running)     DeadlineExceeded
+//   Engine::Cancel(id)                      Cancelled
+//   engine destroyed with the transfer live Cancelled, from the destructor
 // Whatever the status, `bytes_sent` is exact and `next_offset` is where to
-// resume.
+// resume; the message names the fd, the offset and the cause. Every accepted
+// transfer's callback runs exactly once, on the thread that polls the
+// engine.
+//
+// The fds are borrowed: the engine never closes them and never moves the
+// file position, so one file fd may feed many transfers at once. From
+// Submit() until the callback runs, both fds must stay open, and the host
+// must not write to the socket (its bytes would interleave with the
+// transfer's) nor change its flags (the engine makes it non-blocking and
+// restores its flags before the callback). One socket carries at most one
+// live transfer per engine.
 
 #ifndef SLUICE_TRANSFER_H_
 #define SLUICE_TRANSFER_H_
@@ -100,9 +124,13 @@ struct TransferResult {
   uint64_t trailer_bytes_sent = 0;
   // offset + bytes_sent: where a retry resumes.
   uint64_t next_offset = 0;
-  // The path that carried the file bytes: the engine's backend, or kReadSend
+  // The backend that carried the file bytes: the engine's own, or kReadSend
   // when the source could not be sent zero-copy and the transfer fell back.
   BackendKind backend = BackendKind::kAuto;
+  // The data path that carried most of the file bytes (the io_uring
+  // backend's automatic policy may switch paths between pushes); kAuto when
+  // no push reached the file part.
+  DataPath data_path = DataPath::kAuto;
 };
 
 // Runs exactly once per accepted transfer, on the thread that polls the

@@ -20,16 +20,16 @@ struct BackendConfig {
 };
 
 inline std::vector<BackendConfig> AllBackendConfigs() {
-  auto uring = [](UringDataPath path) {
+  auto uring = [](DataPath path) {
     EngineOptions options;
     options.backend = BackendKind::kIoUring;
     options.uring_data_path = path;
     return options;
   };
   return {
-      {"iouring_sendfile", uring(UringDataPath::kSendfile)},
-      {"iouring_splice", uring(UringDataPath::kSplice)},
-      {"iouring_copy", uring(UringDataPath::kCopy)},
+      {"iouring_sendfile", uring(DataPath::kSendfile)},
+      {"iouring_splice", uring(DataPath::kSplice)},
+      {"iouring_copy", uring(DataPath::kCopy)},
       {"sendfile", EngineOptions{.backend = BackendKind::kSendfile}},
       {"readsend", EngineOptions{.backend = BackendKind::kReadSend}},
   };

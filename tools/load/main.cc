@@ -151,9 +151,9 @@ std::vector<BackendKind> BackendsFlag() {
   return backends;
 }
 
-UringDataPath UringPathFlag() {
-  absl::StatusOr<UringDataPath> path =
-      ParseUringDataPath(absl::GetFlag(FLAGS_uring_path));
+DataPath UringPathFlag() {
+  absl::StatusOr<DataPath> path =
+      ParseDataPath(absl::GetFlag(FLAGS_uring_path));
   if (!path.ok()) {
     UsageError(absl::StrCat("--uring-path: ", path.status().message()));
   }
@@ -197,7 +197,7 @@ int RunSender() {
                             "\"; expected whole or random-range"));
   }
   if (backends.empty()) UsageError("no backend to run");
-  const UringDataPath uring_path = UringPathFlag();
+  const DataPath uring_path = UringPathFlag();
   const std::string dir = absl::GetFlag(FLAGS_dir);
   if (verify && !dir.empty()) {
     UsageError("--verify checks generated objects; it cannot check --dir files");
@@ -332,7 +332,7 @@ int RunSender() {
         {"transport", connect.empty() ? transport : "remote"},
         {"verify", verify},
         {"rounds", rounds},
-        {"uring_path", std::string(UringDataPathName(uring_path))},
+        {"uring_path", std::string(DataPathName(uring_path))},
         {"sink", target.ToString()},
     };
     for (const BackendRounds& b : results) {

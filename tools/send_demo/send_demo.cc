@@ -54,9 +54,9 @@ struct Outcome {
   std::exit(1);
 }
 
-sluice::UringDataPath UringPathFlag() {
-  absl::StatusOr<sluice::UringDataPath> path =
-      sluice::ParseUringDataPath(absl::GetFlag(FLAGS_uring_path));
+sluice::DataPath UringPathFlag() {
+  absl::StatusOr<sluice::DataPath> path =
+      sluice::ParseDataPath(absl::GetFlag(FLAGS_uring_path));
   if (!path.ok()) {
     std::fprintf(stderr, "--uring_path: %s\n",
                  std::string(path.status().message()).c_str());

@@ -95,8 +95,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<BackendKind> backend =
       ParseBackendKind(absl::GetFlag(FLAGS_backend));
   if (!backend.ok()) UsageError(std::string(backend.status().message()));
-  absl::StatusOr<UringDataPath> uring_path =
-      ParseUringDataPath(absl::GetFlag(FLAGS_uring_path));
+  absl::StatusOr<DataPath> uring_path =
+      ParseDataPath(absl::GetFlag(FLAGS_uring_path));
   if (!uring_path.ok()) UsageError(std::string(uring_path.status().message()));
   absl::StatusOr<tools::Address> address =
       tools::ParseAddress(absl::GetFlag(FLAGS_listen));

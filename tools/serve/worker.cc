@@ -128,7 +128,9 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(
   absl::Status watched =
       Watch(epoll_fd, worker->listener_.get(), EPOLLIN, kListenerTag);
   if (watched.ok()) {
-    watched = Watch(epoll_fd, worker->engine_->wake_fd(), EPOLLIN, kEngineTag);
+    absl::StatusOr<int> wake = worker->engine_->wake_fd();
+    watched = wake.ok() ? Watch(epoll_fd, *wake, EPOLLIN, kEngineTag)
+                        : wake.status();
   }
   if (watched.ok()) {
     watched = Watch(epoll_fd, worker->stop_event_.get(), EPOLLIN, kStopTag);

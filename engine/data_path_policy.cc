@@ -1,0 +1,17 @@
+// Copyright 2026 The sluice Authors.
+
+#include "engine/data_path_policy.h"
+
+namespace sluice::internal {
+
+DataPath ChooseDataPath(const DataPathInputs& inputs) {
+  if (inputs.source == SourceKind::kStream) return DataPath::kCopy;
+  if (inputs.requested != DataPath::kAuto) return inputs.requested;
+  // An unknown size (0) counts as large only for splice_min_bytes == 0.
+  const bool large = inputs.size_hint >= inputs.splice_min_bytes;
+  const bool busy = inputs.open_transfers >= kSpliceMinTransfers;
+  const bool spare_cores = inputs.cpus_per_engine >= kSpliceMinCpus;
+  return large && busy && spare_cores ? DataPath::kSplice : DataPath::kSendfile;
+}
+
+}  // namespace sluice::internal
