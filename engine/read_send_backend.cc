@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "engine/readiness_backend.h"
-#include "engine/status_macros.h"
 
 namespace sluice::internal {
 namespace {
@@ -27,9 +26,7 @@ class ReadSendBackend final : public ReadinessBackend {
 
 absl::StatusOr<std::unique_ptr<Backend>> CreateReadSendBackend(
     EngineStats& stats) {
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Readiness> readiness,
-                          Readiness::Create(stats));
-  return std::make_unique<ReadSendBackend>(std::move(readiness), stats);
+  return ReadinessBackend::Create<ReadSendBackend>(stats);
 }
 
 }  // namespace sluice::internal

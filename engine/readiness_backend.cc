@@ -12,19 +12,13 @@ BackendHandle ReadinessBackend::Open(TransferId id,
                                      const TransferEndpoints& endpoints) {
   const BackendHandle handle = transfers_.Add();
   ReadinessTransfer& transfer = transfers_[handle];
-  transfer.id = id;
-  transfer.handle = handle;
-  transfer.endpoints = endpoints;
+  transfer.Open(id, handle, endpoints);
   transfer.copying = endpoints.source == SourceKind::kStream;
   return handle;
 }
 
 void ReadinessBackend::Push(BackendHandle handle, const PushRequest& request) {
-  ReadinessTransfer& transfer = transfers_[handle];
-  transfer.push.request = request;
-  transfer.push.outcome = PushOutcome();
-  transfer.push.outcome.id = request.id;
-  transfer.push_pending = true;
+  transfers_[handle].StartPush(request);
   fresh_.push_back(handle);
 }
 
@@ -141,15 +135,13 @@ void ReadinessBackend::Park(ReadinessTransfer& transfer, int fd,
 
 void ReadinessBackend::Finish(ReadinessTransfer& transfer,
                               std::vector<PushOutcome>& outcomes) {
-  transfer.push_pending = false;
   PushOutcome& outcome = transfer.push.outcome;
-  if (outcome.file_bytes > 0) transfer.file_started = true;
   outcome.carrier = transfer.copying ? BackendKind::kReadSend : kind();
   if (transfer.push.request.file_budget > 0) {
     outcome.data_path =
         transfer.copying ? DataPath::kCopy : DataPath::kSendfile;
   }
-  outcomes.push_back(outcome);
+  outcomes.push_back(transfer.EndPush());
 }
 
 }  // namespace sluice::internal

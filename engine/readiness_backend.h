@@ -17,8 +17,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "engine/backend.h"
 #include "engine/copy_buffer.h"
+#include "engine/open_transfer.h"
 #include "engine/push_progress.h"
 #include "engine/readiness.h"
 #include "engine/sigpipe_block.h"
@@ -27,27 +29,29 @@
 namespace sluice::internal {
 
 // What a readiness backend keeps per transfer.
-struct ReadinessTransfer {
-  TransferId id;
-  BackendHandle handle;
-  TransferEndpoints endpoints;
+struct ReadinessTransfer : OpenTransfer {
   // The zero-copy path refused this source before its first file byte, or
   // it is a stream: the file bytes go by read+send.
   bool copying = false;
-  // File bytes have gone out, so the path can no longer change.
-  bool file_started = false;
-  bool push_pending = false;
   bool parked = false;
   // The last write found the socket full and no writability event came
   // since: the next push parks without trying.
   bool socket_full = false;
   // Bytes read from a stream source that the socket has not taken yet.
   CopyBuffer pending;
-  PushProgress push;
 };
 
 class ReadinessBackend : public Backend {
  public:
+  // Creates a readiness backend of type `B` over the best waiter here.
+  template <typename B>
+  static absl::StatusOr<std::unique_ptr<Backend>> Create(EngineStats& stats) {
+    absl::StatusOr<std::unique_ptr<Readiness>> readiness =
+        Readiness::Create(stats);
+    if (!readiness.ok()) return readiness.status();
+    return std::make_unique<B>(*std::move(readiness), stats);
+  }
+
   BackendHandle Open(TransferId id,
                      const TransferEndpoints& endpoints) override;
   void Push(BackendHandle handle, const PushRequest& request) override;

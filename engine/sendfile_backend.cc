@@ -15,7 +15,6 @@
 #include "engine/readiness_backend.h"
 #include "engine/sendfile_call.h"
 #include "engine/sigpipe_block.h"
-#include "engine/status_macros.h"
 
 namespace sluice::internal {
 namespace {
@@ -63,9 +62,7 @@ class SendfileBackend final : public ReadinessBackend {
 
 absl::StatusOr<std::unique_ptr<Backend>> CreateSendfileBackend(
     EngineStats& stats) {
-  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Readiness> readiness,
-                          Readiness::Create(stats));
-  return std::make_unique<SendfileBackend>(std::move(readiness), stats);
+  return ReadinessBackend::Create<SendfileBackend>(stats);
 }
 
 }  // namespace sluice::internal

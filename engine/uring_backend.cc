@@ -44,10 +44,8 @@ class UringBackend final : public Backend {
                      const TransferEndpoints& endpoints) override {
     const BackendHandle handle = transfers_.Add();
     UringTransfer& t = transfers_[handle];
-    t.id = id;
-    t.handle = handle;
+    t.Open(id, handle, endpoints);
     t.generation = transfers_.generation(handle);
-    t.endpoints = endpoints;
     t.copy_only = endpoints.source == SourceKind::kStream ||
                   options_.uring_data_path == DataPath::kCopy;
     return handle;
@@ -55,10 +53,7 @@ class UringBackend final : public Backend {
 
   void Push(BackendHandle handle, const PushRequest& request) override {
     UringTransfer& t = transfers_[handle];
-    t.push.request = request;
-    t.push.outcome = PushOutcome();
-    t.push.outcome.id = request.id;
-    t.push_pending = true;
+    t.StartPush(request);
     t.cancel_requested = false;
     t.step_path = DataPath::kAuto;
     fresh_.push_back(handle);
@@ -297,15 +292,13 @@ class UringBackend final : public Backend {
   // Reports the push; a push ends only inside Wait() (Cancel() of one
   // with nothing in flight leaves it to the next).
   void Finish(UringTransfer& t, UringTurn& turn) {
-    t.push_pending = false;
-    PushOutcome& outcome = t.push.outcome;
-    if (outcome.file_bytes > 0) t.file_started = true;
     splice_.EndPush(t);
+    PushOutcome& outcome = t.push.outcome;
     outcome.cancelled = t.cancel_requested;
     outcome.carrier =
         t.copy_only ? BackendKind::kReadSend : BackendKind::kIoUring;
     outcome.data_path = t.step_path;
-    turn.outcomes.push_back(outcome);
+    turn.outcomes.push_back(t.EndPush());
   }
 
   // Destroyed last: the pipes the transfers and the splice path hold must

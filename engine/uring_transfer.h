@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "engine/copy_buffer.h"
 #include "engine/errno_status.h"
+#include "engine/open_transfer.h"
 #include "engine/pipe_pool.h"
 #include "engine/uring_request.h"
 #include "engine/uring_ring.h"
@@ -79,17 +80,12 @@ struct CopyState {
   size_t message_trailer = 0;
 };
 
-struct UringTransfer {
-  TransferId id;
-  BackendHandle handle;
+struct UringTransfer : OpenTransfer {
+  // The handle's generation, for user_data.
   uint32_t generation = 0;
-  TransferEndpoints endpoints;
   // The file bytes go by the copy path for good: a stream source, a forced
   // copy path, or a zero-copy path refused the source before its first byte.
   bool copy_only = false;
-  // File bytes have gone out, so the path can no longer change.
-  bool file_started = false;
-  bool push_pending = false;
   bool cancel_requested = false;
   // Cancel() found no SQE for some of its cancels; Wait() sends them.
   bool cancels_unsent = false;
@@ -98,7 +94,6 @@ struct UringTransfer {
   uint32_t in_flight = 0;
   // The path of this push's latest file step (kAuto: none yet).
   DataPath step_path = DataPath::kAuto;
-  PushProgress push;
   SpliceState splice;
   CopyState copy;
 };

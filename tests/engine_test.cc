@@ -108,6 +108,18 @@ TEST_P(EngineBackendTest, TwoThousandConcurrentTransfersAreByteExact) {
             static_cast<uint64_t>(kTransfers));
 }
 
+// Sets `wake` to the engine's wake fd; skips the test on builds without
+// epoll, and fails it on any other error.
+#define SLUICE_WAKE_FD_OR_SKIP(engine, wake)                         \
+  do {                                                               \
+    absl::StatusOr<int> wake_fd = (engine).wake_fd();                \
+    if (absl::IsUnimplemented(wake_fd.status())) {                   \
+      GTEST_SKIP() << "no wake fd on this build: " << wake_fd.status(); \
+    }                                                                \
+    ASSERT_THAT(wake_fd, IsOk());                                    \
+    (wake) = *wake_fd;                                               \
+  } while (0)
+
 // The embedding pattern: the host waits on wake_fd() and polls the engine
 // with a zero timeout only when it is readable.
 TEST_P(EngineBackendTest, HostLoopDrivesEngineThroughWakeFd) {
@@ -115,12 +127,8 @@ TEST_P(EngineBackendTest, HostLoopDrivesEngineThroughWakeFd) {
   absl::StatusOr<std::unique_ptr<Engine>> engine =
       Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
-  absl::StatusOr<int> wake_fd = (*engine)->wake_fd();
-  if (absl::IsUnimplemented(wake_fd.status())) {
-    GTEST_SKIP() << "no wake fd on this build: " << wake_fd.status();
-  }
-  ASSERT_THAT(wake_fd, IsOk());
-  const int wake = *wake_fd;
+  int wake = -1;
+  SLUICE_WAKE_FD_OR_SKIP(**engine, wake);
   absl::StatusOr<StreamPair> pair = MakeStreamPair(Transport::kTcp4);
   ASSERT_THAT(pair, IsOk());
   testing::Drainer drainer(pair->receiver.get());
@@ -161,11 +169,8 @@ TEST_P(EngineBackendTest, HostLoopDrivesManyTransfersThroughWakeFd) {
   {
     absl::StatusOr<std::unique_ptr<Engine>> probe = Engine::Create(options());
     ASSERT_THAT(probe, IsOk());
-    absl::StatusOr<int> wake_fd = (*probe)->wake_fd();
-    if (absl::IsUnimplemented(wake_fd.status())) {
-      GTEST_SKIP() << "no wake fd on this build: " << wake_fd.status();
-    }
-    ASSERT_THAT(wake_fd, IsOk());
+    [[maybe_unused]] int wake = -1;
+    SLUICE_WAKE_FD_OR_SKIP(**probe, wake);
   }
   PatternFile file(kSize);
   std::vector<StreamPair> pairs;
@@ -225,12 +230,8 @@ TEST_P(EngineBackendTest, WakeFdFiresForTimeouts) {
   PatternFile file(16 << 20);
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
-  absl::StatusOr<int> wake_fd = (*engine)->wake_fd();
-  if (absl::IsUnimplemented(wake_fd.status())) {
-    GTEST_SKIP() << "no wake fd on this build: " << wake_fd.status();
-  }
-  ASSERT_THAT(wake_fd, IsOk());
-  const int wake = *wake_fd;
+  int wake = -1;
+  SLUICE_WAKE_FD_OR_SKIP(**engine, wake);
   absl::StatusOr<StreamPair> pair = MakeStreamPair(Transport::kUnix);
   ASSERT_THAT(pair, IsOk());
   std::optional<TransferResult> result;
@@ -258,12 +259,8 @@ TEST_P(EngineBackendTest, WakeFdFiresForAShorterTimeoutSubmittedLater) {
   PatternFile file(16 << 20);
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
-  absl::StatusOr<int> wake_fd = (*engine)->wake_fd();
-  if (absl::IsUnimplemented(wake_fd.status())) {
-    GTEST_SKIP() << "no wake fd on this build: " << wake_fd.status();
-  }
-  ASSERT_THAT(wake_fd, IsOk());
-  const int wake = *wake_fd;
+  int wake = -1;
+  SLUICE_WAKE_FD_OR_SKIP(**engine, wake);
   absl::StatusOr<StreamPair> slow = MakeStreamPair(Transport::kUnix);
   absl::StatusOr<StreamPair> fast = MakeStreamPair(Transport::kUnix);
   ASSERT_THAT(slow, IsOk());
@@ -322,12 +319,8 @@ TEST_P(EngineBackendTest, WakeFdFiresAfterAnEarlyWake) {
   PatternFile file(16 << 20);
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
-  absl::StatusOr<int> wake_fd = (*engine)->wake_fd();
-  if (absl::IsUnimplemented(wake_fd.status())) {
-    GTEST_SKIP() << "no wake fd on this build: " << wake_fd.status();
-  }
-  ASSERT_THAT(wake_fd, IsOk());
-  const int wake = *wake_fd;
+  int wake = -1;
+  SLUICE_WAKE_FD_OR_SKIP(**engine, wake);
   absl::StatusOr<StreamPair> first = MakeStreamPair(Transport::kUnix);
   absl::StatusOr<StreamPair> second = MakeStreamPair(Transport::kUnix);
   ASSERT_THAT(first, IsOk());

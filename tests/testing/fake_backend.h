@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "engine/backend.h"
 #include "engine/clock.h"
+#include "engine/slot_table.h"
 #include "gtest/gtest.h"
 
 namespace sluice::testing {
@@ -39,33 +40,26 @@ class FakeBackend final : public internal::Backend {
   explicit FakeBackend(FakeClock& clock) : clock_(clock) {}
 
   BackendKind kind() const override { return BackendKind::kSendfile; }
-  // Handles are dense indices, as the real backends hand out; the fake
-  // maps them back to ids so tests speak of transfers by id.
+  // Handles come from a SlotTable, as in the real backends; the fake maps
+  // them back to ids so tests speak of transfers by id.
   internal::BackendHandle Open(TransferId id,
                                const internal::TransferEndpoints&) override {
     opened_.push_back(id);
     open_.insert(id);
-    uint32_t index;
-    if (!free_handles_.empty()) {
-      index = free_handles_.back();
-      free_handles_.pop_back();
-    } else {
-      index = static_cast<uint32_t>(handles_.size());
-      handles_.emplace_back();
-    }
-    handles_[index] = id;
-    return internal::BackendHandle(index);
+    const internal::BackendHandle handle = handles_.Add();
+    handles_[handle] = id;
+    return handle;
   }
   void Push(internal::BackendHandle handle,
             const internal::PushRequest& request) override {
-    EXPECT_EQ(handles_.at(handle.index()), request.id);
+    EXPECT_EQ(handles_[handle], request.id);
     pushes_.push_back(RecordedPush{std::string(request.header),
                                    request.file_offset, request.file_budget,
                                    std::string(request.trailer)});
     pending_[request.id] = request;
   }
   void Cancel(internal::BackendHandle handle) override {
-    const TransferId id = handles_.at(handle.index());
+    const TransferId id = handles_[handle];
     cancels_.push_back(id);
     if (cancels_are_late_) return;  // the test answers the push itself
     auto it = pending_.find(id);
@@ -77,11 +71,9 @@ class FakeBackend final : public internal::Backend {
     pending_.erase(it);
   }
   void Close(internal::BackendHandle handle) override {
-    const TransferId id = handles_.at(handle.index());
-    closed_.push_back(id);
-    open_.erase(id);
-    handles_[handle.index()] = TransferId();
-    free_handles_.push_back(handle.index());
+    closed_.push_back(handles_[handle]);
+    open_.erase(handles_[handle]);
+    handles_.Remove(handle);
   }
   absl::Status Wait(absl::Duration timeout,
                     std::vector<internal::PushOutcome>& outcomes) override {
@@ -152,8 +144,7 @@ class FakeBackend final : public internal::Backend {
   std::vector<TransferId> cancels_;
   std::vector<absl::Duration> waits_;
   absl::flat_hash_set<TransferId> open_;
-  std::vector<TransferId> handles_;
-  std::vector<uint32_t> free_handles_;
+  internal::SlotTable<TransferId> handles_;
 };
 
 }  // namespace sluice::testing
