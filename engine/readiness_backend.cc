@@ -13,7 +13,9 @@ BackendHandle ReadinessBackend::Open(TransferId id,
   const BackendHandle handle = transfers_.Add();
   ReadinessTransfer& transfer = transfers_[handle];
   transfer.Open(id, handle, endpoints);
-  transfer.copying = endpoints.source == SourceKind::kStream;
+  // The read+send backend copies everything; the others copy streams only.
+  transfer.copying = endpoints.source == SourceKind::kStream ||
+                     kind() == BackendKind::kReadSend;
   return handle;
 }
 

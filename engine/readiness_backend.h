@@ -30,8 +30,9 @@ namespace sluice::internal {
 
 // What a readiness backend keeps per transfer.
 struct ReadinessTransfer : OpenTransfer {
-  // The zero-copy path refused this source before its first file byte, or
-  // it is a stream: the file bytes go by read+send.
+  // The file bytes go by read+send: the backend has no other path, the
+  // source is a stream, or the zero-copy path refused it before its first
+  // file byte.
   bool copying = false;
   bool parked = false;
   // The last write found the socket full and no writability event came

@@ -92,6 +92,19 @@ class ContractTest
                ? BackendKind::kReadSend
                : options().backend;
   }
+  // The data path a regular file takes in this configuration (the
+  // configurations force io_uring's path, and splice always finds a pipe
+  // for one transfer).
+  DataPath RegularFileDataPath() const {
+    switch (options().backend) {
+      case BackendKind::kIoUring:
+        return options().uring_data_path;
+      case BackendKind::kReadSend:
+        return DataPath::kCopy;
+      default:
+        return DataPath::kSendfile;
+    }
+  }
 };
 
 TEST_P(ContractTest, WholeFile) {
@@ -101,6 +114,7 @@ TEST_P(ContractTest, WholeFile) {
   EXPECT_EQ(sent.result.bytes_sent, kFileSize);
   EXPECT_EQ(sent.result.next_offset, kFileSize);
   EXPECT_EQ(sent.result.backend, RegularFilePath());
+  EXPECT_EQ(sent.result.data_path, RegularFileDataPath());
   EXPECT_TRUE(sent.received == file.Slice(0, kFileSize));
   // The file position is never used or moved.
   EXPECT_EQ(::lseek(file.fd(), 0, SEEK_CUR), 0);
@@ -216,6 +230,7 @@ TEST_P(ContractTest, PipeSourceFallsBackToReadSend) {
   EXPECT_THAT(sent.result.status, IsOk());
   EXPECT_EQ(sent.result.bytes_sent, body.size());
   EXPECT_EQ(sent.result.backend, BackendKind::kReadSend);
+  EXPECT_EQ(sent.result.data_path, DataPath::kCopy);
   EXPECT_TRUE(sent.received == "H" + body + "T");
 }
 
