@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/worker.h"
+#include "serve/worker.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -18,15 +18,15 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "serve/http_date.h"
+#include "serve/http_request.h"
+#include "serve/request_target.h"
 #include "sluice/backend_kind.h"
-#include "tools/serve/http_date.h"
-#include "tools/serve/http_request.h"
-#include "tools/serve/request_target.h"
 
 namespace sluice::serve {
 namespace {
 
-using internal::UniqueFd;
+using tools::UniqueFd;
 
 // epoll tags; connection ids start above them and are never reused, so an
 // event for a connection closed earlier in the same batch finds nothing.
@@ -40,17 +40,12 @@ constexpr size_t kReadChunk = 16 * 1024;
 // Edge-triggered; EPOLLOUT is added only while a write waits (see Flush).
 constexpr uint32_t kConnectionEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
 
-absl::Status Errno(absl::string_view what, int fd) {
-  return absl::InternalError(
-      absl::StrFormat("%s (fd %d): %s", what, fd, std::strerror(errno)));
-}
-
 absl::Status Watch(int epoll_fd, int fd, uint32_t events, uint64_t tag) {
   epoll_event event{};
   event.events = events;
   event.data.u64 = tag;
   if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) {
-    return Errno("epoll_ctl(ADD)", fd);
+    return absl::ErrnoToStatus(errno, absl::StrCat("epoll_ctl(ADD) on fd ", fd));
   }
   return absl::OkStatus();
 }
@@ -113,13 +108,14 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(
   const int flags = ::fcntl(worker->listener_.get(), F_GETFL);
   if (flags < 0 || ::fcntl(worker->listener_.get(), F_SETFL,
                            flags | O_NONBLOCK) != 0) {
-    return Errno("fcntl(O_NONBLOCK) on the listener",
-                 worker->listener_.get());
+    return absl::ErrnoToStatus(
+        errno, absl::StrCat("fcntl(O_NONBLOCK) on listener fd ",
+                            worker->listener_.get()));
   }
   worker->epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
-  if (!worker->epoll_.valid()) return Errno("epoll_create1", -1);
+  if (!worker->epoll_.valid()) return absl::ErrnoToStatus(errno, "epoll_create1");
   worker->stop_event_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!worker->stop_event_.valid()) return Errno("eventfd", -1);
+  if (!worker->stop_event_.valid()) return absl::ErrnoToStatus(errno, "eventfd");
   absl::StatusOr<std::unique_ptr<Engine>> engine =
       Engine::Create(options.engine);
   if (!engine.ok()) return engine.status();
@@ -192,7 +188,10 @@ absl::Status Worker::Loop() {
     if (!ready_.empty()) timeout_ms = 0;
     const int n = ::epoll_wait(epoll_.get(), events.data(),
                                static_cast<int>(events.size()), timeout_ms);
-    if (n < 0 && errno != EINTR) return Errno("epoll_wait", epoll_.get());
+    if (n < 0 && errno != EINTR) {
+      return absl::ErrnoToStatus(
+          errno, absl::StrCat("epoll_wait on fd ", epoll_.get()));
+    }
     now_ = absl::Now();
     bool engine_ready = false;
     for (int i = 0; i < n; ++i) {

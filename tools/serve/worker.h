@@ -31,10 +31,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "engine/unique_fd.h"
+#include "posix/unique_fd.h"
+#include "serve/response.h"
+#include "serve/stats_board.h"
 #include "sluice/engine.h"
-#include "tools/serve/response.h"
-#include "tools/serve/stats_board.h"
 
 namespace sluice::serve {
 
@@ -65,7 +65,7 @@ class Worker {
   // `listener` is a listening TCP socket of this thread's own
   // (SO_REUSEPORT). `board` outlives the worker.
   static absl::StatusOr<std::unique_ptr<Worker>> Create(
-      const ServeOptions& options, size_t index, internal::UniqueFd listener,
+      const ServeOptions& options, size_t index, tools::UniqueFd listener,
       StatsBoard* board);
   ~Worker();
 
@@ -118,9 +118,9 @@ class Worker {
   const ServeOptions options_;
   const size_t index_;
   StatsBoard* const board_;
-  internal::UniqueFd epoll_;
-  internal::UniqueFd listener_;
-  internal::UniqueFd stop_event_;
+  tools::UniqueFd epoll_;
+  tools::UniqueFd listener_;
+  tools::UniqueFd stop_event_;
   std::unique_ptr<Engine> engine_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   // (when, connection id), earliest first.
