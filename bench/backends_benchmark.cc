@@ -25,8 +25,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "benchmark/benchmark.h"
+#include "net/address.h"
+#include "net/discard_sink.h"
+#include "net/socket_pairs.h"
+#include "pattern/pattern_file.h"
+#include "process/cpu_time.h"
 #include "sluice/engine.h"
-#include "tools/loopback/loopback.h"
 
 namespace sluice {
 namespace {
@@ -64,15 +68,16 @@ void BM_Engine_Loopback(benchmark::State& state, const Config& config,
     state.SkipWithError(probe.ToString().c_str());
     return;
   }
-  absl::StatusOr<int> file = tools::MakeCachedFile(object_size);
-  absl::StatusOr<tools::Connections> conns =
-      tools::Connections::Open(connections);
+  absl::StatusOr<tools::UniqueFd> file =
+      tools::MakeCachedPatternFile(object_size);
+  absl::StatusOr<std::vector<tools::SocketPair>> pairs =
+      tools::ConnectedPairs(*tools::ParseAddress("127.0.0.1:0"), connections);
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(config.options);
-  if (!file.ok() || !conns.ok() || !engine.ok()) {
+  if (!file.ok() || !pairs.ok() || !engine.ok()) {
     state.SkipWithError("setup failed (fd limit? run with ulimit -n 4096)");
     return;
   }
-  tools::Sink sink(conns->receivers(), kSinkThreads);
+  tools::DiscardSink sink(tools::Receivers(*pairs), kSinkThreads);
   const std::string header(kHeaderBytes, 'h');
   uint64_t bytes = 0;
   uint64_t transfers = 0;
@@ -80,8 +85,8 @@ void BM_Engine_Loopback(benchmark::State& state, const Config& config,
   const EngineStats before = (*engine)->stats();
   const double cpu_before = tools::ProcessCpuSeconds();
   for (auto _ : state) {
-    for (const tools::Connection& c : conns->all()) {
-      TransferSpec spec{.socket_fd = c.sender, .file_fd = *file};
+    for (const tools::SocketPair& c : *pairs) {
+      TransferSpec spec{.socket_fd = c.sender.get(), .file_fd = file->get()};
       spec.header = header;
       absl::StatusOr<TransferId> id = (*engine)->Submit(
           std::move(spec), [&](TransferId, const TransferResult& r) {
@@ -94,7 +99,9 @@ void BM_Engine_Loopback(benchmark::State& state, const Config& config,
     failed |= !(*engine)->Run().ok();
   }
   const EngineStats after = (*engine)->stats();
-  for (const tools::Connection& c : conns->all()) ::shutdown(c.sender, SHUT_WR);
+  for (const tools::SocketPair& c : *pairs) {
+    ::shutdown(c.sender.get(), SHUT_WR);
+  }
   const uint64_t received = sink.Join();
   // The sender's CPU: the process (io-wq workers included) less the sink.
   const double cpu =
@@ -112,7 +119,6 @@ void BM_Engine_Loopback(benchmark::State& state, const Config& config,
   state.counters["syscalls_per_xfer"] =
       static_cast<double>(after.syscalls - before.syscalls) /
       static_cast<double>(transfers);
-  ::close(*file);
 }
 
 // Prints, after the usual table, each backend's transfers/s as a ratio of

@@ -16,13 +16,15 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "load/frame.h"
+#include "load/sink.h"
+#include "load/workload.h"
+#include "net/address.h"
 #include "nlohmann/json.hpp"
+#include "pattern/pattern.h"
+#include "posix/unique_fd.h"
 #include "sluice/backend_kind.h"
 #include "tests/testing/subprocess.h"
-#include "tools/loopback/address.h"
-#include "tools/load/frame.h"
-#include "tools/load/sink.h"
-#include "tools/load/workload.h"
 
 namespace sluice {
 namespace {
@@ -153,7 +155,7 @@ TEST(LoadSinkTest, VerifyingSinkCountsWrongBytes) {
   absl::StatusOr<std::unique_ptr<load::LoadSink>> sink =
       load::LoadSink::Start(*any, 1, /*verify=*/true);
   ASSERT_TRUE(sink.ok()) << sink.status();
-  absl::StatusOr<int> fd = tools::Connect((*sink)->address());
+  absl::StatusOr<tools::UniqueFd> fd = tools::Connect((*sink)->address());
   ASSERT_TRUE(fd.ok()) << fd.status();
 
   const load::Frame frame{.object = 3, .offset = 1000, .count = 5000,
@@ -161,21 +163,21 @@ TEST(LoadSinkTest, VerifyingSinkCountsWrongBytes) {
   std::string stream = load::MakeHead(frame);
   ASSERT_EQ(stream.size(), 90u);
   for (uint64_t i = 0; i < frame.count; ++i) {
-    stream.push_back(load::ObjectByte(frame.object, frame.offset + i));
+    stream.push_back(tools::PatternByte(frame.offset + i, frame.object));
   }
   stream[90 + 1234] ^= 0x5a;  // one corrupted body byte
-  ASSERT_EQ(::send(*fd, stream.data(), stream.size(), MSG_NOSIGNAL),
+  ASSERT_EQ(::send(fd->get(), stream.data(), stream.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(stream.size()));
-  ::shutdown(*fd, SHUT_WR);
+  ::shutdown(fd->get(), SHUT_WR);
   load::Ack ack;
   size_t got = 0;
   for (int i = 0; i < 100 && got < sizeof(ack); ++i) {
-    const ssize_t n = ::recv(*fd, reinterpret_cast<char*>(&ack) + got,
+    const ssize_t n = ::recv(fd->get(), reinterpret_cast<char*>(&ack) + got,
                              sizeof(ack) - got, 0);
     if (n <= 0) break;
     got += static_cast<size_t>(n);
   }
-  ::close(*fd);
+  fd->reset();
   ASSERT_EQ(got, sizeof(ack));
   EXPECT_EQ(ack.bytes, stream.size());
   EXPECT_EQ(ack.frames, 1u);

@@ -28,11 +28,11 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/address.h"
 #include "nlohmann/json.hpp"
 #include "sluice/backend_kind.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/subprocess.h"
-#include "tools/loopback/address.h"
 
 namespace sluice {
 namespace {

@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/byte_range.h"
+#include "serve/byte_range.h"
 
 #include "gtest/gtest.h"
 

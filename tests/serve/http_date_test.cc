@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/http_date.h"
+#include "serve/http_date.h"
 
 #include "gtest/gtest.h"
 

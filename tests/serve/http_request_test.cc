@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/http_request.h"
+#include "serve/http_request.h"
 
 #include <string>
 

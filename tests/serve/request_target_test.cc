@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/request_target.h"
+#include "serve/request_target.h"
 
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"

@@ -2,59 +2,42 @@
 
 #include "tests/testing/fixtures.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
+#include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "net/address.h"
+#include "net/stream_reader.h"
+#include "pattern/pattern_file.h"
 
 namespace sluice::testing {
-
-std::string PatternSlice(uint64_t size, uint64_t offset, uint64_t count) {
-  std::string out;
-  if (offset >= size) return out;
-  const uint64_t end = offset + std::min(count, size - offset);
-  out.resize(end - offset);
-  for (uint64_t i = offset; i < end; ++i) out[i - offset] = PatternByte(i);
-  return out;
-}
 
 PatternFile::PatternFile(uint64_t size) : size_(size) {
   const char* dir = std::getenv("TEST_TMPDIR");
   std::string templ = absl::StrCat(dir != nullptr ? dir : "/tmp",
                                    "/sluice-pattern-XXXXXX");
-  const int fd = ::mkstemp(templ.data());
-  if (fd < 0) {
-    ADD_FAILURE() << "mkstemp: " << std::strerror(errno);
+  UniqueFd writer(::mkstemp(templ.data()));
+  if (!writer.valid()) {
+    ADD_FAILURE() << absl::ErrnoToStatus(errno, "mkstemp");
     return;
   }
   path_ = templ;
-  UniqueFd writer(fd);
-  constexpr uint64_t kChunk = 1 << 20;
-  for (uint64_t at = 0; at < size; at += kChunk) {
-    const std::string chunk = PatternSlice(size, at, kChunk);
-    if (::pwrite(fd, chunk.data(), chunk.size(), static_cast<off_t>(at)) !=
-        static_cast<ssize_t>(chunk.size())) {
-      ADD_FAILURE() << "pwrite: " << std::strerror(errno);
-      return;
-    }
+  if (absl::Status written = tools::WritePattern(writer.get(), size);
+      !written.ok()) {
+    ADD_FAILURE() << written;
+    return;
   }
   fd_.reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd_.valid()) ADD_FAILURE() << "open: " << std::strerror(errno);
+  if (!fd_.valid()) ADD_FAILURE() << absl::ErrnoToStatus(errno, "open");
 }
 
 PatternFile::~PatternFile() {
@@ -73,58 +56,12 @@ const char* TransportName(Transport transport) {
   return "Unknown";
 }
 
-namespace {
-
-absl::Status Errno(const char* what) {
-  return absl::InternalError(absl::StrFormat("%s: %s", what,
-                                             std::strerror(errno)));
-}
-
-absl::StatusOr<StreamPair> MakeTcpPair(int family) {
-  UniqueFd listener(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!listener.valid()) return Errno("socket");
-  sockaddr_storage address{};
-  socklen_t length;
-  if (family == AF_INET) {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-    v4->sin_family = AF_INET;
-    v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    length = sizeof(sockaddr_in);
-  } else {
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
-    v6->sin6_family = AF_INET6;
-    v6->sin6_addr = in6addr_loopback;
-    length = sizeof(sockaddr_in6);
-  }
-  if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), length) !=
-      0) {
-    return Errno("bind");
-  }
-  if (::listen(listener.get(), 1) != 0) return Errno("listen");
-  if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address),
-                    &length) != 0) {
-    return Errno("getsockname");
-  }
-  StreamPair pair;
-  pair.sender.reset(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!pair.sender.valid()) return Errno("socket");
-  if (::connect(pair.sender.get(), reinterpret_cast<sockaddr*>(&address),
-                length) != 0) {
-    return Errno("connect");
-  }
-  pair.receiver.reset(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (!pair.receiver.valid()) return Errno("accept4");
-  return pair;
-}
-
-}  // namespace
-
 absl::StatusOr<StreamPair> MakeStreamPair(Transport transport) {
   switch (transport) {
     case Transport::kUnix: {
       int fds[2];
       if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-        return Errno("socketpair");
+        return absl::ErrnoToStatus(errno, "socketpair");
       }
       StreamPair pair;
       pair.sender.reset(fds[0]);
@@ -132,9 +69,15 @@ absl::StatusOr<StreamPair> MakeStreamPair(Transport transport) {
       return pair;
     }
     case Transport::kTcp4:
-      return MakeTcpPair(AF_INET);
-    case Transport::kTcp6:
-      return MakeTcpPair(AF_INET6);
+    case Transport::kTcp6: {
+      absl::StatusOr<tools::Address> loopback = tools::ParseAddress(
+          transport == Transport::kTcp4 ? "127.0.0.1:0" : "[::1]:0");
+      if (!loopback.ok()) return loopback.status();
+      absl::StatusOr<std::vector<StreamPair>> pairs =
+          tools::ConnectedPairs(*loopback, 1);
+      if (!pairs.ok()) return pairs.status();
+      return std::move(pairs->front());
+    }
   }
   return absl::InvalidArgumentError("unknown transport");
 }
@@ -144,20 +87,8 @@ bool TransportAvailable(Transport transport) {
 }
 
 Drainer::Drainer(int fd, absl::Duration limit)
-    : fd_(fd), limit_(limit), thread_([this] {
-        const absl::Time end = absl::Now() + limit_;
-        char buffer[64 * 1024];
-        while (absl::Now() < end) {
-          pollfd p{fd_, POLLIN, 0};
-          if (::poll(&p, 1, 100) <= 0) continue;
-          const ssize_t n = ::read(fd_, buffer, sizeof(buffer));
-          if (n > 0) {
-            data_.append(buffer, static_cast<size_t>(n));
-            continue;
-          }
-          if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-          break;
-        }
+    : thread_([this, fd, deadline = absl::Now() + limit] {
+        data_ = std::move(DrainAll({fd}, deadline - absl::Now()).front());
       }) {}
 
 Drainer::~Drainer() {
@@ -169,52 +100,11 @@ std::string Drainer::Join() {
   return data_;
 }
 
-namespace {
-
-// Reads every fd of `fds` until each reaches EOF or `limit` passes, handing
-// each chunk to `got(i, data, size)` for the i-th fd and its end to
-// `ended(i, eof)`.
-template <typename Got, typename Ended>
-void ReadEach(const std::vector<int>& fds, absl::Duration limit, Got got,
-              Ended ended) {
-  std::vector<pollfd> open;
-  std::vector<size_t> index;
-  for (size_t i = 0; i < fds.size(); ++i) {
-    open.push_back(pollfd{fds[i], POLLIN, 0});
-    index.push_back(i);
-  }
-  const absl::Time end = absl::Now() + limit;
-  std::vector<char> buffer(256 * 1024);
-  while (!open.empty() && absl::Now() < end) {
-    if (::poll(open.data(), open.size(), 100) <= 0) continue;
-    for (size_t i = 0; i < open.size();) {
-      if (open[i].revents == 0) {
-        ++i;
-        continue;
-      }
-      const ssize_t n = ::read(open[i].fd, buffer.data(), buffer.size());
-      if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN))) {
-        if (n > 0) got(index[i], buffer.data(), static_cast<size_t>(n));
-        open[i].revents = 0;
-        ++i;
-        continue;
-      }
-      ended(index[i], n == 0);
-      open[i] = open.back();
-      open.pop_back();
-      index[i] = index.back();
-      index.pop_back();
-    }
-  }
-}
-
-}  // namespace
-
 std::vector<std::string> DrainAll(const std::vector<int>& fds,
                                   absl::Duration limit) {
   std::vector<std::string> data(fds.size());
-  ReadEach(
-      fds, limit,
+  tools::ReadStreams(
+      fds, tools::Keep::kBytes, absl::Now() + limit,
       [&](size_t i, const char* bytes, size_t size) {
         data[i].append(bytes, size);
       },
@@ -226,8 +116,8 @@ std::vector<StreamCheck> CheckStreams(const std::vector<int>& fds,
                                       const std::vector<ExpectedStream>& expected,
                                       absl::Duration limit) {
   std::vector<StreamCheck> checks(fds.size());
-  ReadEach(
-      fds, limit,
+  tools::ReadStreams(
+      fds, tools::Keep::kBytes, absl::Now() + limit,
       [&](size_t i, const char* bytes, size_t size) {
         StreamCheck& check = checks[i];
         const ExpectedStream& want = expected[i];
@@ -249,15 +139,12 @@ std::vector<StreamCheck> CheckStreams(const std::vector<int>& fds,
 
 std::string ReadAvailable(int fd) {
   std::string data;
-  char buffer[64 * 1024];
+  std::vector<char> buffer(64 * 1024);
   while (true) {
-    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
-    if (n > 0) {
-      data.append(buffer, static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    return data;
+    const tools::ReceiveResult r =
+        tools::ReceiveSome(fd, absl::MakeSpan(buffer), tools::Keep::kBytes);
+    if (r.kind != tools::ReceiveResult::Kind::kData) return data;
+    data.append(buffer.data(), r.bytes);
   }
 }
 

@@ -3,7 +3,8 @@
 // Shared test fixtures: pattern files whose bytes are a function of their
 // offset (so any slice is checkable), connected stream pairs over unix
 // sockets and loopback TCP, and receivers that drain sockets on their own
-// thread with a time bound.
+// thread with a time bound. The pattern, the pairs and the reading are the
+// tools' own (tools/pattern, tools/net); this adds what only tests need.
 
 #ifndef SLUICE_TESTS_TESTING_FIXTURES_H_
 #define SLUICE_TESTS_TESTING_FIXTURES_H_
@@ -15,24 +16,17 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "engine/unique_fd.h"
-#include "tools/loopback/loopback.h"
+#include "net/socket_pairs.h"
+#include "pattern/pattern.h"
+#include "posix/unique_fd.h"
+#include "process/fd_limit.h"
 
 namespace sluice::testing {
 
-using internal::UniqueFd;
+using tools::PatternByte;
+using tools::PatternSlice;
 using tools::RaiseFdLimit;
-
-// The byte a pattern file holds at `offset`. Varies with every bit of the
-// offset up to 2^24, so a slice shifted by any amount does not match.
-inline char PatternByte(uint64_t offset) {
-  const uint64_t x = offset ^ (offset >> 8) * 0x9d ^ (offset >> 16) * 0x3b;
-  return static_cast<char>((x * 131 + 7) & 0xff);
-}
-
-// The bytes [offset, offset + count) of a pattern file of `size` bytes
-// (clipped at `size`).
-std::string PatternSlice(uint64_t size, uint64_t offset, uint64_t count);
+using tools::UniqueFd;
 
 // A temporary pattern file, removed when destroyed.
 class PatternFile {
@@ -61,10 +55,7 @@ class PatternFile {
 enum class Transport { kUnix, kTcp4, kTcp6 };
 const char* TransportName(Transport transport);
 
-struct StreamPair {
-  UniqueFd sender;
-  UniqueFd receiver;
-};
+using StreamPair = tools::SocketPair;
 
 // A connected SOCK_STREAM pair; TCP over 127.0.0.1 or ::1 through a listener
 // on port 0. Both ends are blocking.
@@ -82,8 +73,6 @@ class Drainer {
   std::string Join();
 
  private:
-  int fd_;
-  absl::Duration limit_;
   std::string data_;
   std::thread thread_;
 };

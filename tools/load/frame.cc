@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/load/frame.h"
+#include "load/frame.h"
 
 #include <algorithm>
 #include <cstdio>

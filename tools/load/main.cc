@@ -28,17 +28,17 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "flags/backend_list.h"
+#include "flags/flag_names.h"
+#include "load/frame.h"
+#include "load/report.h"
+#include "load/runner.h"
+#include "load/sink.h"
+#include "load/workload.h"
+#include "net/address.h"
+#include "process/fd_limit.h"
 #include "sluice/engine.h"
-#include "tools/loopback/address.h"
-#include "tools/loopback/flag_names.h"
-#include "tools/load/frame.h"
-#include "tools/load/report.h"
-#include "tools/load/runner.h"
-#include "tools/load/sink.h"
-#include "tools/load/workload.h"
-#include "tools/loopback/loopback.h"
 
 ABSL_FLAG(std::string, backends, "",
           "comma-separated backends to compare, run one after the other: "
@@ -132,23 +132,17 @@ int RunSink() {
 }
 
 std::vector<BackendKind> BackendsFlag() {
-  std::vector<BackendKind> backends;
-  const std::string flag = absl::GetFlag(FLAGS_backends);
-  if (flag.empty()) return AvailableBackends();
-  for (absl::string_view name : absl::StrSplit(flag, ',', absl::SkipEmpty())) {
-    absl::StatusOr<BackendKind> kind = ParseBackendKind(name);
-    if (!kind.ok() || *kind == BackendKind::kAuto) {
-      UsageError(absl::StrCat("--backends: unknown backend \"", name,
-                              "\"; expected iouring, sendfile or readsend"));
-    }
-    if (absl::Status probe = ProbeBackend(*kind); !probe.ok()) {
-      std::fprintf(stderr, "sluice-load: skipping %s: %s\n",
-                   std::string(name).c_str(), probe.ToString().c_str());
-      continue;
-    }
-    backends.push_back(*kind);
+  absl::StatusOr<tools::BackendList> list =
+      tools::ParseBackendList(absl::GetFlag(FLAGS_backends));
+  if (!list.ok()) {
+    UsageError(absl::StrCat("--backends: ", list.status().message()));
   }
-  return backends;
+  for (const auto& [kind, why] : list->skipped) {
+    std::fprintf(stderr, "sluice-load: skipping %s: %s\n",
+                 std::string(BackendKindName(kind)).c_str(),
+                 why.ToString().c_str());
+  }
+  return list->usable;
 }
 
 DataPath UringPathFlag() {

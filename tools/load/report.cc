@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/load/report.h"
+#include "load/report.h"
 
 #include <sys/utsname.h>
 #include <unistd.h>

@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "load/runner.h"
 #include "nlohmann/json.hpp"
-#include "tools/load/runner.h"
 
 namespace sluice::load {
 

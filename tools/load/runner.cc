@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/load/runner.h"
+#include "load/runner.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -15,14 +15,14 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "tools/load/frame.h"
-#include "tools/loopback/loopback.h"
+#include "load/frame.h"
+#include "process/cpu_time.h"
 
 namespace sluice::load {
 namespace {
 
 struct Connection {
-  int fd = -1;
+  tools::UniqueFd fd;
   bool alive = true;
 };
 
@@ -64,12 +64,12 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
   };
   std::function<void(Connection&)> send_next = [&](Connection& c) {
     if (!more()) {
-      ::shutdown(c.fd, SHUT_WR);
+      ::shutdown(c.fd.get(), SHUT_WR);
       return;
     }
     const Pick pick = config.objects->Choose(config.offset_mode, rng);
     TransferSpec spec;
-    spec.socket_fd = c.fd;
+    spec.socket_fd = c.fd.get();
     spec.file_fd = config.objects->objects()[pick.object].fd;
     spec.offset = pick.offset;
     spec.count = pick.count;
@@ -90,7 +90,7 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
             ++out.errors[absl::StatusCodeToString(r.status.code())];
             progress.errors.fetch_add(1, std::memory_order_relaxed);
             c.alive = false;
-            ::shutdown(c.fd, SHUT_WR);
+            ::shutdown(c.fd.get(), SHUT_WR);
             return;
           }
           ++out.transfers;
@@ -102,7 +102,7 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
     if (!id.ok()) {
       ++out.errors[absl::StatusCodeToString(id.status().code())];
       c.alive = false;
-      ::shutdown(c.fd, SHUT_WR);
+      ::shutdown(c.fd.get(), SHUT_WR);
     }
   };
   for (Connection* c : connections) send_next(*c);
@@ -131,14 +131,9 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
                                      Progress& progress) {
   std::vector<Connection> connections(config.connections);
   for (Connection& c : connections) {
-    absl::StatusOr<int> fd = Connect(config.target);
-    if (!fd.ok()) {
-      for (Connection& open : connections) {
-        if (open.fd >= 0) ::close(open.fd);
-      }
-      return fd.status();
-    }
-    c.fd = *fd;
+    absl::StatusOr<tools::UniqueFd> fd = Connect(config.target);
+    if (!fd.ok()) return fd.status();
+    c.fd = *std::move(fd);
   }
   const int threads = std::max(1, std::min(config.threads, config.connections));
   std::vector<std::vector<Connection*>> shares(threads);
@@ -191,16 +186,16 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
 
   bool every_ack = true;
   for (Connection& c : connections) {
-    ::shutdown(c.fd, SHUT_WR);
+    ::shutdown(c.fd.get(), SHUT_WR);
     Ack ack;
-    if (ReadAck(c.fd, ack)) {
+    if (ReadAck(c.fd.get(), ack)) {
       round.acked.bytes += ack.bytes;
       round.acked.frames += ack.frames;
       round.acked.mismatched_bytes += ack.mismatched_bytes;
     } else {
       every_ack = false;
     }
-    ::close(c.fd);
+    c.fd.reset();
   }
   round.reconciled = every_ack && round.acked.bytes == round.bytes &&
                      round.acked.mismatched_bytes == 0;

@@ -16,10 +16,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "load/sink.h"
+#include "load/workload.h"
+#include "net/address.h"
 #include "sluice/engine.h"
-#include "tools/loopback/address.h"
-#include "tools/load/sink.h"
-#include "tools/load/workload.h"
 
 namespace sluice::load {
 

@@ -1,15 +1,13 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/load/sink.h"
+#include "load/sink.h"
 
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,8 +17,10 @@
 #include <unordered_map>
 #include <utility>
 
-#include "tools/load/frame.h"
-#include "tools/load/workload.h"
+#include "load/frame.h"
+#include "net/stream_reader.h"
+#include "pattern/pattern.h"
+#include "process/cpu_time.h"
 
 namespace sluice::load {
 namespace {
@@ -79,7 +79,7 @@ struct Stream {
               std::min<uint64_t>(size, frame.count - body_done));
           for (size_t i = 0; i < take; ++i) {
             if (data[i] !=
-                ObjectByte(frame.object, frame.offset + body_done + i)) {
+                tools::PatternByte(frame.offset + body_done + i, frame.object)) {
               ++ack.mismatched_bytes;
             }
           }
@@ -99,16 +99,6 @@ struct Stream {
     }
   }
 };
-
-double ThreadCpu(pthread_t thread) {
-  clockid_t clock;
-  timespec ts{};
-  if (pthread_getcpuclockid(thread, &clock) != 0 ||
-      clock_gettime(clock, &ts) != 0) {
-    return 0;
-  }
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 }  // namespace
 
@@ -153,20 +143,23 @@ struct LoadSink::Worker {
   // Reads `fd` until it would block; false once it is closed.
   bool Read(int fd) {
     Stream& stream = streams[fd];
+    const tools::Keep keep =
+        sink->verify_ ? tools::Keep::kBytes : tools::Keep::kCount;
     while (true) {
-      const ssize_t n =
-          sink->verify_
-              ? ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT)
-              : ::recv(fd, buffer.data(), 1 << 30, MSG_TRUNC | MSG_DONTWAIT);
-      if (n > 0) {
-        stream.ack.bytes += static_cast<uint64_t>(n);
-        if (sink->verify_) stream.Check(buffer.data(), static_cast<size_t>(n));
-        continue;
+      const tools::ReceiveResult r =
+          tools::ReceiveSome(fd, absl::MakeSpan(buffer), keep);
+      switch (r.kind) {
+        case tools::ReceiveResult::Kind::kData:
+          stream.ack.bytes += r.bytes;
+          if (sink->verify_) stream.Check(buffer.data(), r.bytes);
+          continue;
+        case tools::ReceiveResult::Kind::kWouldBlock:
+          return true;
+        case tools::ReceiveResult::Kind::kEof:
+        case tools::ReceiveResult::Kind::kError:
+          Close(fd, /*answer=*/r.kind == tools::ReceiveResult::Kind::kEof);
+          return false;
       }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-      Close(fd, /*answer=*/n == 0);
-      return false;
     }
   }
 
@@ -204,9 +197,10 @@ struct LoadSink::Worker {
 absl::StatusOr<std::unique_ptr<LoadSink>> LoadSink::Start(Address address,
                                                           int threads,
                                                           bool verify) {
-  absl::StatusOr<int> listener = Listen(address);
+  absl::StatusOr<tools::UniqueFd> listener = Listen(address);
   if (!listener.ok()) return listener.status();
-  std::unique_ptr<LoadSink> sink(new LoadSink(address, *listener, verify));
+  std::unique_ptr<LoadSink> sink(
+      new LoadSink(address, *std::move(listener), verify));
   for (int i = 0; i < std::max(1, threads); ++i) {
     auto worker = std::make_unique<Worker>();
     worker->sink = sink.get();
@@ -225,8 +219,8 @@ absl::StatusOr<std::unique_ptr<LoadSink>> LoadSink::Start(Address address,
   return sink;
 }
 
-LoadSink::LoadSink(Address address, int listener, bool verify)
-    : address_(address), listener_(listener), verify_(verify) {}
+LoadSink::LoadSink(Address address, tools::UniqueFd listener, bool verify)
+    : address_(address), listener_(std::move(listener)), verify_(verify) {}
 
 LoadSink::~LoadSink() {
   stop_.store(true);
@@ -238,7 +232,6 @@ LoadSink::~LoadSink() {
     ::close(worker->epoll);
     ::close(worker->wake);
   }
-  ::close(listener_);
   if (address_.family() == AF_UNIX) {
     ::unlink(reinterpret_cast<const sockaddr_un*>(&address_.storage)->sun_path);
   }
@@ -247,9 +240,9 @@ LoadSink::~LoadSink() {
 void LoadSink::AcceptLoop() {
   size_t next = 0;
   while (!stop_.load()) {
-    pollfd p{listener_, POLLIN, 0};
+    pollfd p{listener_.get(), POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
-    const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
     workers_[next++ % workers_.size()]->Hand(fd);
   }
@@ -263,7 +256,7 @@ SinkTotals LoadSink::totals() const {
 double LoadSink::cpu_seconds() const {
   double total = 0;
   for (const auto& worker : workers_) {
-    total += ThreadCpu(const_cast<std::thread&>(worker->thread).native_handle());
+    total += tools::ThreadCpuSeconds(worker->thread);
   }
   return total;
 }

@@ -19,7 +19,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "tools/loopback/address.h"
+#include "net/address.h"
+#include "posix/unique_fd.h"
 
 namespace sluice::load {
 
@@ -61,11 +62,11 @@ class LoadSink {
 
  private:
   struct Worker;
-  LoadSink(Address address, int listener, bool verify);
+  LoadSink(Address address, tools::UniqueFd listener, bool verify);
   void AcceptLoop();
 
   Address address_;
-  int listener_;
+  tools::UniqueFd listener_;
   const bool verify_;
   std::atomic<bool> stop_{false};
   std::vector<std::unique_ptr<Worker>> workers_;

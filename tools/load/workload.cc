@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/load/workload.h"
+#include "load/workload.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,7 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "tools/loopback/loopback.h"
+#include "flags/byte_size.h"
+#include "pattern/pattern_file.h"
 
 namespace sluice::load {
 
@@ -28,7 +29,7 @@ absl::StatusOr<SizeMix> ParseSizeMix(absl::string_view text) {
     uint64_t size = 0;
     double weight = 1;
     if (size_weight.empty() || size_weight.size() > 2 ||
-        !tools::ParseByteSize(std::string(size_weight[0]), size) ||
+        !tools::ParseByteSize(size_weight[0], size) ||
         size == 0 ||
         (size_weight.size() == 2 &&
          (!absl::SimpleAtod(size_weight[1], &weight) || weight <= 0))) {
@@ -50,14 +51,12 @@ absl::StatusOr<ObjectSet> ObjectSet::Generate(const SizeMix& mix, int count,
   ObjectSet set;
   std::string dir = absl::StrCat(parent, "/sluice-load-XXXXXX");
   if (::mkdtemp(dir.data()) == nullptr) {
-    return absl::InternalError(
-        absl::StrFormat("mkdtemp in %s: %s", parent, std::strerror(errno)));
+    return absl::ErrnoToStatus(errno, absl::StrCat("mkdtemp in ", parent));
   }
   set.temp_dir_ = dir;
   std::mt19937_64 rng(seed);
   std::discrete_distribution<size_t> pick(mix.weights.begin(),
                                           mix.weights.end());
-  std::vector<char> chunk(1 << 20);
   for (int i = 0; i < count; ++i) {
     Object object;
     object.path = absl::StrCat(dir, "/object-", i);
@@ -65,22 +64,15 @@ absl::StatusOr<ObjectSet> ObjectSet::Generate(const SizeMix& mix, int count,
     const int fd = ::open(object.path.c_str(),
                           O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0) {
-      return absl::InternalError(absl::StrFormat(
-          "create %s: %s", object.path, std::strerror(errno)));
+      return absl::ErrnoToStatus(errno, absl::StrCat("create ", object.path));
     }
     object.fd = fd;
     set.objects_.push_back(object);
-    for (uint64_t at = 0; at < object.size; at += chunk.size()) {
-      const size_t n = static_cast<size_t>(
-          std::min<uint64_t>(chunk.size(), object.size - at));
-      for (size_t k = 0; k < n; ++k) {
-        chunk[k] = ObjectByte(static_cast<uint32_t>(i), at + k);
-      }
-      if (::pwrite(fd, chunk.data(), n, static_cast<off_t>(at)) !=
-          static_cast<ssize_t>(n)) {
-        return absl::InternalError(absl::StrFormat(
-            "write %s: %s", object.path, std::strerror(errno)));
-      }
+    if (absl::Status written =
+            tools::WritePattern(fd, object.size, static_cast<uint32_t>(i));
+        !written.ok()) {
+      return absl::Status(written.code(), absl::StrCat(object.path, ": ",
+                                                       written.message()));
     }
     // Written back before anything is measured (writeback under a run
     // slows whichever backend runs first).
@@ -93,8 +85,7 @@ absl::StatusOr<ObjectSet> ObjectSet::Open(const std::string& dir) {
   ObjectSet set;
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("--dir %s: %s", dir, std::strerror(errno)));
+    return absl::ErrnoToStatus(errno, absl::StrCat("--dir ", dir));
   }
   std::vector<std::string> names;
   while (const dirent* entry = ::readdir(d)) {

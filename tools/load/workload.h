@@ -2,8 +2,9 @@
 //
 // What sluice-load sends: a set of objects (files) with sizes drawn from a
 // weighted mix, and for each transfer an object and a [offset, count) slice
-// of it. Generated objects hold bytes that are a function of (object,
-// offset), so a sink anywhere can check what it receives without the files.
+// of it. Generated object i holds the pattern stream i (PatternByte(offset,
+// i), pattern/pattern.h), so a sink anywhere can check what it receives
+// without the files.
 
 #ifndef SLUICE_TOOLS_LOAD_WORKLOAD_H_
 #define SLUICE_TOOLS_LOAD_WORKLOAD_H_
@@ -25,13 +26,6 @@ struct SizeMix {
   std::vector<double> weights;
 };
 absl::StatusOr<SizeMix> ParseSizeMix(absl::string_view text);
-
-// The byte generated object `object` holds at `offset`.
-inline char ObjectByte(uint32_t object, uint64_t offset) {
-  const uint64_t x = (offset ^ (offset >> 9) * 0x9d ^ (offset >> 18) * 0x3b) +
-                     uint64_t{object} * 0x9e37;
-  return static_cast<char>((x * 131 + 7) & 0xff);
-}
 
 struct Object {
   std::string path;

@@ -19,10 +19,15 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "flags/backend_list.h"
+#include "flags/byte_size.h"
+#include "net/address.h"
+#include "net/discard_sink.h"
+#include "net/socket_pairs.h"
+#include "pattern/pattern_file.h"
+#include "process/cpu_time.h"
 #include "sluice/engine.h"
-#include "tools/loopback/loopback.h"
 
 ABSL_FLAG(std::string, backends, "sendfile,iouring,readsend",
           "comma-separated backends to compare: iouring, sendfile, readsend");
@@ -38,7 +43,7 @@ ABSL_FLAG(int, sink_threads, 1, "threads discarding on the receiving side");
 
 namespace {
 
-using sluice::tools::Connection;
+using sluice::tools::SocketPair;
 
 struct Outcome {
   uint64_t bytes = 0;
@@ -75,20 +80,20 @@ Outcome RunBackend(sluice::BackendKind backend, int file_fd, int connections,
   absl::StatusOr<std::unique_ptr<sluice::Engine>> engine =
       sluice::Engine::Create(options);
   if (!engine.ok()) Die(engine.status());
-  absl::StatusOr<sluice::tools::Connections> conns =
-      sluice::tools::Connections::Open(connections);
-  if (!conns.ok()) Die(conns.status());
-  sluice::tools::Sink sink(conns->receivers(),
-                           absl::GetFlag(FLAGS_sink_threads));
+  absl::StatusOr<std::vector<SocketPair>> pairs = sluice::tools::ConnectedPairs(
+      *sluice::tools::ParseAddress("127.0.0.1:0"), connections);
+  if (!pairs.ok()) Die(pairs.status());
+  sluice::tools::DiscardSink sink(sluice::tools::Receivers(*pairs),
+                                  absl::GetFlag(FLAGS_sink_threads));
 
   Outcome outcome;
   const absl::Time start = absl::Now();
   const absl::Time end = start + duration;
   const double cpu_start = sluice::tools::ProcessCpuSeconds();
   // Each connection sends the file again and again until time is up.
-  std::function<void(const Connection&)> send_on = [&](const Connection& c) {
+  std::function<void(const SocketPair&)> send_on = [&](const SocketPair& c) {
     absl::StatusOr<sluice::TransferId> id = (*engine)->Submit(
-        {.socket_fd = c.sender, .file_fd = file_fd},
+        {.socket_fd = c.sender.get(), .file_fd = file_fd},
         [&](sluice::TransferId, const sluice::TransferResult& result) {
           if (!result.status.ok()) Die(result.status);
           outcome.bytes += result.bytes_sent;
@@ -96,12 +101,12 @@ Outcome RunBackend(sluice::BackendKind backend, int file_fd, int connections,
           if (absl::Now() < end) {
             send_on(c);
           } else {
-            ::shutdown(c.sender, SHUT_WR);
+            ::shutdown(c.sender.get(), SHUT_WR);
           }
         });
     if (!id.ok()) Die(id.status());
   };
-  for (const Connection& c : conns->all()) send_on(c);
+  for (const SocketPair& c : *pairs) send_on(c);
   if (absl::Status ran = (*engine)->Run(); !ran.ok()) Die(ran);
   outcome.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   outcome.syscalls = (*engine)->stats().syscalls;
@@ -128,20 +133,17 @@ int main(int argc, char** argv) {
                  absl::GetFlag(FLAGS_file_size).c_str());
     return 2;
   }
-  std::vector<sluice::BackendKind> backends;
-  for (absl::string_view name :
-       absl::StrSplit(absl::GetFlag(FLAGS_backends), ',', absl::SkipEmpty())) {
-    absl::StatusOr<sluice::BackendKind> kind = sluice::ParseBackendKind(name);
-    if (!kind.ok()) {
-      std::fprintf(stderr, "%s\n", kind.status().ToString().c_str());
-      return 2;
-    }
-    if (absl::Status probe = sluice::ProbeBackend(*kind); !probe.ok()) {
-      std::fprintf(stderr, "skipping %s: %s\n", std::string(name).c_str(),
-                   probe.ToString().c_str());
-      continue;
-    }
-    backends.push_back(*kind);
+  absl::StatusOr<sluice::tools::BackendList> backends =
+      sluice::tools::ParseBackendList(absl::GetFlag(FLAGS_backends));
+  if (!backends.ok()) {
+    std::fprintf(stderr, "--backends: %s\n",
+                 std::string(backends.status().message()).c_str());
+    return 2;
+  }
+  for (const auto& [kind, why] : backends->skipped) {
+    std::fprintf(stderr, "skipping %s: %s\n",
+                 std::string(sluice::BackendKindName(kind)).c_str(),
+                 why.ToString().c_str());
   }
   (void)UringPathFlag();  // exits 2 on a bad name, before any work
   const int connections = absl::GetFlag(FLAGS_connections);
@@ -149,7 +151,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--connections must be positive\n");
     return 2;
   }
-  absl::StatusOr<int> file = sluice::tools::MakeCachedFile(file_size);
+  absl::StatusOr<sluice::tools::UniqueFd> file =
+      sluice::tools::MakeCachedPatternFile(file_size);
   if (!file.ok()) Die(file.status());
 
   const absl::Duration duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
@@ -160,8 +163,8 @@ int main(int argc, char** argv) {
               "GiB/s", "transfers", "cpu s/GiB", "syscalls/xfer", "vs first");
   double first_rate = 0;
   bool ok = true;
-  for (const sluice::BackendKind backend : backends) {
-    const Outcome o = RunBackend(backend, *file, connections, duration);
+  for (const sluice::BackendKind backend : backends->usable) {
+    const Outcome o = RunBackend(backend, file->get(), connections, duration);
     const double gib = static_cast<double>(o.bytes) / (1 << 30);
     const double rate = gib / o.seconds;
     if (first_rate == 0) first_rate = rate;

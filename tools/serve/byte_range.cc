@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/byte_range.h"
+#include "serve/byte_range.h"
 
 #include <algorithm>
 #include <limits>
@@ -8,7 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
-#include "tools/serve/decimal.h"
+#include "serve/decimal.h"
 
 namespace sluice::serve {
 namespace {

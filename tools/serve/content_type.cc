@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/content_type.h"
+#include "serve/content_type.h"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/decimal.h"
+#include "serve/decimal.h"
 
 #include <limits>
 

@@ -1,11 +1,11 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/http_request.h"
+#include "serve/http_request.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
-#include "tools/serve/decimal.h"
+#include "serve/decimal.h"
 
 namespace sluice::serve {
 namespace {

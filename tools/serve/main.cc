@@ -30,15 +30,15 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "engine/unique_fd.h"
+#include "flags/flag_names.h"
+#include "net/address.h"
+#include "posix/unique_fd.h"
+#include "process/fd_limit.h"
+#include "serve/response.h"
+#include "serve/stats_board.h"
+#include "serve/worker.h"
 #include "sluice/backend_kind.h"
 #include "sluice/engine.h"
-#include "tools/loopback/address.h"
-#include "tools/loopback/flag_names.h"
-#include "tools/loopback/loopback.h"
-#include "tools/serve/response.h"
-#include "tools/serve/stats_board.h"
-#include "tools/serve/worker.h"
 
 ABSL_FLAG(std::string, root, "", "directory to serve (required)");
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
@@ -66,7 +66,7 @@ ABSL_FLAG(absl::Duration, send_timeout, absl::Seconds(60),
 namespace sluice::serve {
 namespace {
 
-using internal::UniqueFd;
+using tools::UniqueFd;
 
 [[noreturn]] void UsageError(const std::string& message) {
   std::fprintf(stderr, "sluice-serve: %s\n(see --help)\n", message.c_str());
@@ -146,11 +146,11 @@ int Main(int argc, char** argv) {
   for (int i = 0; i < threads; ++i) {
     // The first listener picks the port when asked for 0; the others share
     // it through SO_REUSEPORT.
-    absl::StatusOr<int> listener =
+    absl::StatusOr<UniqueFd> listener =
         tools::Listen(*address, tools::PortSharing::kReusePort);
     if (!listener.ok()) Fail(std::string(listener.status().message()));
     absl::StatusOr<std::unique_ptr<Worker>> worker = Worker::Create(
-        options, static_cast<size_t>(i), UniqueFd(*listener), &board);
+        options, static_cast<size_t>(i), *std::move(listener), &board);
     if (!worker.ok()) {
       Fail(absl::StrCat("starting thread ", i, ": ",
                         worker.status().message()));

@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/request_target.h"
+#include "serve/request_target.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"

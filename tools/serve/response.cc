@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/response.h"
+#include "serve/response.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -17,15 +17,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "tools/serve/byte_range.h"
-#include "tools/serve/content_type.h"
-#include "tools/serve/http_date.h"
-#include "tools/serve/request_target.h"
+#include "serve/byte_range.h"
+#include "serve/content_type.h"
+#include "serve/http_date.h"
+#include "serve/request_target.h"
 
 namespace sluice::serve {
 namespace {
 
-using internal::UniqueFd;
+using tools::UniqueFd;
 
 // Whether the connection may stay open after answering `request`: the
 // client asked for it and left no unread body behind.

@@ -25,8 +25,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "engine/unique_fd.h"
-#include "tools/serve/http_request.h"
+#include "posix/unique_fd.h"
+#include "serve/http_request.h"
 
 namespace sluice::serve {
 
@@ -37,7 +37,7 @@ struct Response {
   std::string body;
   // A file body: [offset, offset + count) of `file`, count >= 1. Invalid
   // when the body is in memory or absent.
-  internal::UniqueFd file;
+  tools::UniqueFd file;
   uint64_t offset = 0;
   uint64_t count = 0;
   // The connection closes once this response is sent.

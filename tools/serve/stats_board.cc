@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/serve/stats_board.h"
+#include "serve/stats_board.h"
 
 #include <utility>
 

@@ -18,8 +18,6 @@
 #ifndef SLUICE_TOOLS_SERVE_WORKER_H_
 #define SLUICE_TOOLS_SERVE_WORKER_H_
 
-#include <sys/epoll.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,13 +26,17 @@
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "engine/unique_fd.h"
+#include "posix/unique_fd.h"
+#include "serve/acceptor.h"
+#include "serve/access_log.h"
+#include "serve/connection.h"
+#include "serve/response.h"
+#include "serve/stats_board.h"
 #include "sluice/engine.h"
-#include "tools/serve/response.h"
-#include "tools/serve/stats_board.h"
 
 namespace sluice::serve {
 
@@ -65,7 +67,7 @@ class Worker {
   // `listener` is a listening TCP socket of this thread's own
   // (SO_REUSEPORT). `board` outlives the worker.
   static absl::StatusOr<std::unique_ptr<Worker>> Create(
-      const ServeOptions& options, size_t index, internal::UniqueFd listener,
+      const ServeOptions& options, size_t index, tools::UniqueFd listener,
       StatsBoard* board);
   ~Worker();
 
@@ -77,38 +79,30 @@ class Worker {
   BackendKind backend() const { return engine_->backend(); }
 
  private:
-  struct Connection;
-  // What a read or write on a connection came to.
-  enum class Io { kDone, kBlocked, kEof, kFailed };
-
   Worker(const ServeOptions& options, size_t index, StatsBoard* board);
 
-  void Accept();
-  void PauseAccepting();
-  void ResumeAccepting();
+  void OnAccepted(tools::UniqueFd fd);
   void OnConnectionEvent(uint64_t id, uint32_t events);
-  // Moves the connection along as far as it can without blocking: write
-  // what is pending, parse and answer buffered requests, read more.
+  // Moves a connection in kReading or kWriting along as far as it can
+  // without blocking: write what is pending, parse and answer buffered
+  // requests, read more. May destroy `c`.
   void Advance(Connection& c);
-  // Starts sending a response: by the engine when its body is a file.
+  // Starts sending a response: by the engine (kSendingFile) when its body
+  // is a file, else by the worker (kWriting).
   void Respond(Connection& c, Response response);
   void OnTransferDone(uint64_t id, const TransferResult& result);
-  Io Flush(Connection& c);
-  // Adds or removes EPOLLOUT for `c`; false if epoll refused.
-  bool WatchWritable(Connection& c, bool watch);
-  Io ReadMore(Connection& c);
-  // Ends a connection after its last response: no more writes, and what
-  // the client still sends is drained (bounded by linger_timeout) so its
-  // unread bytes cannot turn the close into a reset that destroys the
-  // response. May destroy `c`.
+  // After a response is sent: back to kReading (true), or lingering if it
+  // was the last (false: `c` may be gone).
+  bool Sent(Connection& c);
+  // Ends a connection after its last response (kLingering; see
+  // connection.h), or drains more of a lingering one. May destroy `c`.
   void Linger(Connection& c);
   void Close(Connection& c);
   void SetTimer(Connection& c, absl::Time when);
   void ExpireTimers();
   void LogResponse(const Connection& c, uint64_t bytes,
-                   absl::string_view backend);
+                   absl::string_view outcome);
   void PublishStats();
-  void FlushLog();
   absl::Status Loop();
   // Ends every transfer and connection; runs on the worker's thread at the
   // end of Run() (and in the destructor if Run() never ran).
@@ -118,25 +112,22 @@ class Worker {
   const ServeOptions options_;
   const size_t index_;
   StatsBoard* const board_;
-  internal::UniqueFd epoll_;
-  internal::UniqueFd listener_;
-  internal::UniqueFd stop_event_;
+  tools::UniqueFd epoll_;
+  tools::UniqueFd stop_event_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Acceptor> acceptor_;
+  AccessLog log_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   // (when, connection id), earliest first.
   absl::btree_set<std::pair<absl::Time, uint64_t>> timers_;
   // Connections whose Advance() used up its turn, to go on next iteration.
-  std::vector<uint64_t> ready_;
-  // While accept4() lacks fds, the listener is out of the epoll set until
-  // then; InfinitePast() when accepting.
-  absl::Time accept_paused_until_ = absl::InfinitePast();
+  absl::flat_hash_set<uint64_t> ready_;
   uint64_t next_id_ = 0;
   bool stopping_ = false;
   bool submitted_ = false;
   absl::Time now_;
   int64_t date_second_ = -1;
   std::string date_;
-  std::string log_;
   std::unique_ptr<char[]> scratch_;
   absl::Time published_ = absl::InfinitePast();
   uint64_t accepted_ = 0;

@@ -4,8 +4,8 @@
 // "[::1]:9000", "localhost:9000" (numeric or localhost only: no resolver),
 // or "unix:/path/to/socket".
 
-#ifndef SLUICE_TOOLS_LOOPBACK_ADDRESS_H_
-#define SLUICE_TOOLS_LOOPBACK_ADDRESS_H_
+#ifndef SLUICE_TOOLS_NET_ADDRESS_H_
+#define SLUICE_TOOLS_NET_ADDRESS_H_
 
 #include <sys/socket.h>
 
@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "posix/unique_fd.h"
 
 namespace sluice::tools {
 
@@ -35,11 +36,11 @@ enum class PortSharing {
 
 // A listening SOCK_STREAM socket bound to `address` (port 0: any), and the
 // address it got.
-absl::StatusOr<int> Listen(Address& address,
-                           PortSharing sharing = PortSharing::kExclusive);
+absl::StatusOr<UniqueFd> Listen(Address& address,
+                                PortSharing sharing = PortSharing::kExclusive);
 // A blocking SOCK_STREAM socket connected to `address`.
-absl::StatusOr<int> Connect(const Address& address);
+absl::StatusOr<UniqueFd> Connect(const Address& address);
 
 }  // namespace sluice::tools
 
-#endif  // SLUICE_TOOLS_LOOPBACK_ADDRESS_H_
+#endif  // SLUICE_TOOLS_NET_ADDRESS_H_

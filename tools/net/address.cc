@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/loopback/address.h"
+#include "net/address.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -86,42 +87,40 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text) {
   return bad("host is not a numeric address");
 }
 
-absl::StatusOr<int> Listen(Address& address, PortSharing sharing) {
-  const int fd = ::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(std::strerror(errno));
+absl::StatusOr<UniqueFd> Listen(Address& address, PortSharing sharing) {
+  UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return absl::ErrnoToStatus(errno, "socket");
   const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (sharing == PortSharing::kReusePort &&
-      ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) !=
+          0) {
     const int err = errno;
-    ::close(fd);
-    return absl::UnavailableError(absl::StrFormat(
-        "SO_REUSEPORT on %s: %s", address.ToString(), std::strerror(err)));
+    return absl::ErrnoToStatus(
+        err, absl::StrCat("SO_REUSEPORT on ", address.ToString()));
   }
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address.storage),
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address.storage),
              address.length) != 0 ||
-      ::listen(fd, 4096) != 0) {
+      ::listen(fd.get(), 4096) != 0) {
     const int err = errno;
-    ::close(fd);
-    return absl::UnavailableError(absl::StrFormat(
-        "listen on %s: %s", address.ToString(), std::strerror(err)));
+    return absl::ErrnoToStatus(err,
+                               absl::StrCat("listen on ", address.ToString()));
   }
   if (address.family() != AF_UNIX) {
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address.storage),
+    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address.storage),
                   &address.length);
   }
   return fd;
 }
 
-absl::StatusOr<int> Connect(const Address& address) {
-  const int fd = ::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(std::strerror(errno));
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address.storage),
+absl::StatusOr<UniqueFd> Connect(const Address& address) {
+  UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return absl::ErrnoToStatus(errno, "socket");
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage),
                 address.length) != 0) {
     const int err = errno;
-    ::close(fd);
-    return absl::UnavailableError(absl::StrFormat(
-        "connect to %s: %s", address.ToString(), std::strerror(err)));
+    return absl::ErrnoToStatus(err,
+                               absl::StrCat("connect to ", address.ToString()));
   }
   return fd;
 }

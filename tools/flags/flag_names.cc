@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "tools/loopback/flag_names.h"
+#include "flags/flag_names.h"
 
 namespace sluice::tools {
 

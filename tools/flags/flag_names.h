@@ -6,8 +6,8 @@
 //   std::vector<char*> args = sluice::tools::NormalizeFlagNames(argc, argv);
 //   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
 
-#ifndef SLUICE_TOOLS_LOOPBACK_FLAG_NAMES_H_
-#define SLUICE_TOOLS_LOOPBACK_FLAG_NAMES_H_
+#ifndef SLUICE_TOOLS_FLAGS_FLAG_NAMES_H_
+#define SLUICE_TOOLS_FLAGS_FLAG_NAMES_H_
 
 #include <vector>
 
@@ -19,4 +19,4 @@ std::vector<char*> NormalizeFlagNames(int argc, char** argv);
 
 }  // namespace sluice::tools
 
-#endif  // SLUICE_TOOLS_LOOPBACK_FLAG_NAMES_H_
+#endif  // SLUICE_TOOLS_FLAGS_FLAG_NAMES_H_
