@@ -143,8 +143,10 @@ struct LoadSink::Worker {
   // Reads `fd` until it would block; false once it is closed.
   bool Read(int fd) {
     Stream& stream = streams[fd];
-    const tools::Keep keep =
-        sink->verify_ ? tools::Keep::kBytes : tools::Keep::kCount;
+    const tools::Keep keep = sink->verify_ ? tools::Keep::kBytes
+                             : sink->address_.family() == AF_UNIX
+                                 ? tools::Keep::kCount
+                                 : tools::Keep::kCountTcp;
     while (true) {
       const tools::ReceiveResult r =
           tools::ReceiveSome(fd, absl::MakeSpan(buffer), keep);

@@ -13,10 +13,20 @@
 
 namespace sluice::tools {
 
+bool IsTcpSocket(int fd) {
+  int domain = 0;
+  socklen_t size = sizeof(domain);
+  return ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) == 0 &&
+         (domain == AF_INET || domain == AF_INET6);
+}
+
 ReceiveResult ReceiveSome(int fd, absl::Span<char> buffer, Keep keep) {
-  const int flags = MSG_DONTWAIT | (keep == Keep::kCount ? MSG_TRUNC : 0);
+  const int flags =
+      MSG_DONTWAIT | (keep == Keep::kBytes ? 0 : MSG_TRUNC);
+  // TCP with MSG_TRUNC never touches the buffer (tcp_recvmsg skips the copy).
+  const size_t size = keep == Keep::kCountTcp ? size_t{1} << 30 : buffer.size();
   while (true) {
-    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), flags);
+    const ssize_t n = ::recv(fd, buffer.data(), size, flags);
     if (n > 0) {
       return {ReceiveResult::Kind::kData, static_cast<size_t>(n)};
     }
@@ -34,9 +44,12 @@ void ReadStreams(absl::Span<const int> fds, Keep keep, absl::Time deadline,
                  absl::FunctionRef<void(size_t, bool)> ended) {
   std::vector<pollfd> open;
   std::vector<size_t> index;
+  std::vector<Keep> keeps;
   for (size_t i = 0; i < fds.size(); ++i) {
     open.push_back(pollfd{fds[i], POLLIN, 0});
     index.push_back(i);
+    keeps.push_back(keep == Keep::kCount && IsTcpSocket(fds[i]) ? Keep::kCountTcp
+                                                                : keep);
   }
   std::vector<char> buffer(256 * 1024);
   while (!open.empty()) {
@@ -52,7 +65,8 @@ void ReadStreams(absl::Span<const int> fds, Keep keep, absl::Time deadline,
         continue;
       }
       open[i].revents = 0;
-      const ReceiveResult r = ReceiveSome(open[i].fd, absl::MakeSpan(buffer), keep);
+      const ReceiveResult r =
+          ReceiveSome(open[i].fd, absl::MakeSpan(buffer), keeps[i]);
       if (r.kind == ReceiveResult::Kind::kData ||
           r.kind == ReceiveResult::Kind::kWouldBlock) {
         if (r.kind == ReceiveResult::Kind::kData) {
@@ -67,6 +81,8 @@ void ReadStreams(absl::Span<const int> fds, Keep keep, absl::Time deadline,
       open.pop_back();
       index[i] = index.back();
       index.pop_back();
+      keeps[i] = keeps.back();
+      keeps.pop_back();
     }
   }
 }

@@ -27,9 +27,16 @@ enum class Keep {
   // The bytes themselves.
   kBytes,
   // Only how many arrived: recv(2) gets MSG_TRUNC, which on TCP drops the
-  // bytes without copying them.
+  // bytes without copying them (on AF_UNIX the kernel still copies).
   kCount,
+  // The same, for a TCP socket only: one call drops everything queued (up to
+  // 1 GiB) without copying, so a discarding sink costs one recv(2) per
+  // wake-up, as the measured sender's peer should. The buffer is not used.
+  kCountTcp,
 };
+
+// Whether `fd` is a TCP (IPv4 or IPv6) socket, for choosing kCountTcp.
+bool IsTcpSocket(int fd);
 
 struct ReceiveResult {
   enum class Kind { kData, kWouldBlock, kEof, kError };
@@ -42,10 +49,12 @@ struct ReceiveResult {
 // (borrowed), without blocking; EINTR is retried. With Keep::kCount the
 // buffer's contents are undefined afterwards, but it must still be real
 // and as large as it says: on AF_UNIX stream sockets MSG_TRUNC does not
-// discard, the kernel copies into the buffer.
+// discard, the kernel copies into the buffer. With Keep::kCountTcp the size
+// asked for is 1 GiB whatever the buffer's.
 ReceiveResult ReceiveSome(int fd, absl::Span<char> buffer, Keep keep);
 
-// Reads every fd of `fds` (borrowed stream sockets) until each reaches EOF
+// Reads every fd of `fds` (borrowed stream sockets; Keep::kCount becomes
+// kCountTcp for the TCP ones) until each reaches EOF
 // or fails, or `deadline` passes, on the calling thread, one recv(2) per
 // ready fd in turn. Each chunk from fds[i] goes to got(i, data, size) —
 // `data` is null with Keep::kCount — and each fd's end to ended(i, eof),
