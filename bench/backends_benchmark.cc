@@ -72,7 +72,8 @@ void BM_Engine_Loopback(benchmark::State& state, const Config& config,
       tools::MakeCachedPatternFile(object_size);
   absl::StatusOr<std::vector<tools::SocketPair>> pairs =
       tools::ConnectedPairs(*tools::ParseAddress("127.0.0.1:0"), connections);
-  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(config.options);
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create(config.options);
   if (!file.ok() || !pairs.ok() || !engine.ok()) {
     state.SkipWithError("setup failed (fd limit? run with ulimit -n 4096)");
     return;
@@ -112,9 +113,8 @@ void BM_Engine_Loopback(benchmark::State& state, const Config& config,
   }
   const double gib = static_cast<double>(bytes) / (1 << 30);
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
-  state.counters["xfers_per_s"] =
-      benchmark::Counter(static_cast<double>(transfers),
-                         benchmark::Counter::kIsRate);
+  state.counters["xfers_per_s"] = benchmark::Counter(
+      static_cast<double>(transfers), benchmark::Counter::kIsRate);
   state.counters["cpu_s_per_GiB"] = cpu / gib;
   state.counters["syscalls_per_xfer"] =
       static_cast<double>(after.syscalls - before.syscalls) /
@@ -170,11 +170,11 @@ void RegisterAll() {
   for (const uint64_t size : {uint64_t{16} << 10, uint64_t{4} << 20}) {
     for (const int connections : {1, 64, 1024}) {
       for (const Config& config : Configs()) {
-        const std::string name = absl::StrCat(
-            "BM_Engine_Loopback/", config.name, "/",
-            size >= (1 << 20) ? absl::StrCat(size >> 20, "MiB")
-                              : absl::StrCat(size >> 10, "KiB"),
-            "/c", connections);
+        const std::string name =
+            absl::StrCat("BM_Engine_Loopback/", config.name, "/",
+                         size >= (1 << 20) ? absl::StrCat(size >> 20, "MiB")
+                                           : absl::StrCat(size >> 10, "KiB"),
+                         "/c", connections);
         benchmark::RegisterBenchmark(name.c_str(), BM_Engine_Loopback, config,
                                      size, connections)
             ->UseRealTime()

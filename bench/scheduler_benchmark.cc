@@ -73,10 +73,9 @@ void BM_Scheduler_SubmitComplete(benchmark::State& state) {
   int done = 0;
   for (auto _ : state) {
     for (int i = 0; i < batch; ++i) {
-      (void)scheduler.Submit(SmallPlan(timers),
-                             [&done](TransferId, const TransferResult&) {
-                               ++done;
-                             });
+      (void)scheduler.Submit(
+          SmallPlan(timers),
+          [&done](TransferId, const TransferResult&) { ++done; });
     }
     while (scheduler.live() > 0) (void)scheduler.Turn(absl::ZeroDuration());
   }

@@ -44,9 +44,9 @@ WriteStep ReadChunk(const TransferEndpoints& endpoints, PushProgress& push,
   while (true) {
     ++stats.syscalls;
     const ssize_t n =
-        stream ? ::read(fd, room, want)
-               : ::pread(fd, room, want,
-                         static_cast<off_t>(push.file_position()));
+        stream
+            ? ::read(fd, room, want)
+            : ::pread(fd, room, want, static_cast<off_t>(push.file_position()));
     if (n > 0) {
       buffer.Filled(static_cast<size_t>(n));
       data = buffer.pending();
@@ -58,8 +58,8 @@ WriteStep ReadChunk(const TransferEndpoints& endpoints, PushProgress& push,
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return WriteStep::kSourceDry;
-    push.outcome.error = ErrnoStatus(errno, stream ? "read" : "pread", fd,
-                                     push.file_position());
+    push.outcome.error =
+        ErrnoStatus(errno, stream ? "read" : "pread", fd, push.file_position());
     return WriteStep::kFailed;
   }
 }
@@ -80,9 +80,9 @@ WriteStep CopyWrite(const TransferEndpoints& endpoints, PushProgress& push,
     }
     const absl::string_view header = push.header_left();
     // The trailer joins only the call that carries the last file bytes.
-    const absl::string_view trailer =
-        !eof && data.size() == push.file_left() ? push.trailer_left()
-                                                : absl::string_view();
+    const absl::string_view trailer = !eof && data.size() == push.file_left()
+                                          ? push.trailer_left()
+                                          : absl::string_view();
     iovec iov[3];
     int count = 0;
     for (const absl::string_view part : {header, data, trailer}) {
@@ -109,9 +109,9 @@ WriteStep CopyWrite(const TransferEndpoints& endpoints, PushProgress& push,
           ErrnoStatus(errno, "sendmsg", socket_fd, push.file_position());
       return WriteStep::kFailed;
     }
-    const SentParts parts = push.RecordSend(
-        static_cast<uint64_t>(sent), header.size(), data.size(),
-        trailer.size());
+    const SentParts parts =
+        push.RecordSend(static_cast<uint64_t>(sent), header.size(), data.size(),
+                        trailer.size());
     if (endpoints.source == SourceKind::kStream) {
       pending.Consume(static_cast<size_t>(parts.data));
     }

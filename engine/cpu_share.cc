@@ -30,8 +30,9 @@ CpuShare::~CpuShare() { live_engines.fetch_sub(1, std::memory_order_relaxed); }
 
 unsigned CpuShare::cpus_per_engine() const {
   if (fixed_ != 0) return fixed_;
-  return std::max(1u, usable_cpus_ / std::max(1u, live_engines.load(
-                                                      std::memory_order_relaxed)));
+  return std::max(
+      1u, usable_cpus_ /
+              std::max(1u, live_engines.load(std::memory_order_relaxed)));
 }
 
 }  // namespace sluice::internal

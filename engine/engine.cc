@@ -76,7 +76,8 @@ absl::Status Engine::Impl::SetUpWake() {
 #if SLUICE_HAVE_EPOLL
   SLUICE_ASSIGN_OR_RETURN(const int backend_fd, backend->WakeFd());
   wake_epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
-  if (!wake_epoll.valid()) return internal::ErrnoStatus(errno, "epoll_create1", -1);
+  if (!wake_epoll.valid())
+    return internal::ErrnoStatus(errno, "epoll_create1", -1);
   work_event.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!work_event.valid()) return internal::ErrnoStatus(errno, "eventfd", -1);
   timer.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
@@ -111,8 +112,8 @@ void Engine::Impl::UpdateWake() {
   if (scheduler->HasReadyWork()) SignalWork();
   const absl::Time next = scheduler->NextTimer();
   const auto steady_now = std::chrono::steady_clock::now();
-  const bool fired = timer_set_for != absl::InfiniteFuture() &&
-                     steady_now >= timer_expires;
+  const bool fired =
+      timer_set_for != absl::InfiniteFuture() && steady_now >= timer_expires;
   // An armed timer no later than `next` stays: at worst it wakes the host
   // once early, and that Poll() re-arms it. Every transfer moves the
   // nearest idle timeout a little later, so re-arming each time would cost
@@ -147,7 +148,8 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     const EngineOptions& options) {
   if (options.quantum_bytes == 0) {
-    return absl::InvalidArgumentError("EngineOptions.quantum_bytes must be > 0");
+    return absl::InvalidArgumentError(
+        "EngineOptions.quantum_bytes must be > 0");
   }
   if (options.max_active == 0) {
     return absl::InvalidArgumentError("EngineOptions.max_active must be > 0");
@@ -198,24 +200,23 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
   // every other transfer of the engine.
   std::optional<NonBlockingScope> source_mode;
   if (plan.endpoints.source == internal::SourceKind::kStream) {
-    absl::StatusOr<NonBlockingScope> scope =
-        NonBlockingScope::Enter(file_fd);
+    absl::StatusOr<NonBlockingScope> scope = NonBlockingScope::Enter(file_fd);
     if (!scope.ok()) return scope.status();
     source_mode.emplace(*std::move(scope));
   }
   Impl* impl = impl_.get();
-  DoneCallback finish = [impl, socket_fd, socket_mode = std::move(socket_mode),
-                         source_mode = std::move(source_mode),
-                         done = std::move(done)](
-                            TransferId id,
-                            const TransferResult& result) mutable {
-    socket_mode.Restore();
-    if (source_mode.has_value()) source_mode->Restore();
-    impl->busy_sockets.erase(socket_fd);
-    done(id, result);
-  };
+  DoneCallback finish =
+      [impl, socket_fd, socket_mode = std::move(socket_mode),
+       source_mode = std::move(source_mode), done = std::move(done)](
+          TransferId id, const TransferResult& result) mutable {
+        socket_mode.Restore();
+        if (source_mode.has_value()) source_mode->Restore();
+        impl->busy_sockets.erase(socket_fd);
+        done(id, result);
+      };
   SLUICE_ASSIGN_OR_RETURN(
-      TransferId id, impl_->scheduler->Submit(std::move(plan), std::move(finish)));
+      TransferId id,
+      impl_->scheduler->Submit(std::move(plan), std::move(finish)));
   impl_->busy_sockets.insert(socket_fd);
   impl_->UpdateWake();
   return id;

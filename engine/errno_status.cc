@@ -35,9 +35,9 @@ bool IsPeerGone(int err) {
 
 absl::Status ErrnoStatus(int err, absl::string_view op, int fd,
                          uint64_t offset) {
-  return absl::Status(
-      CodeFor(err), absl::StrFormat("%s on fd %d at offset %u: %s (errno %d)",
-                                    op, fd, offset, std::strerror(err), err));
+  return absl::Status(CodeFor(err),
+                      absl::StrFormat("%s on fd %d at offset %u: %s (errno %d)",
+                                      op, fd, offset, std::strerror(err), err));
 }
 
 absl::Status ErrnoStatus(int err, absl::string_view op, int fd) {

@@ -33,9 +33,9 @@ PipePlan PlanPipes(size_t max_pipes, size_t pipe_size) {
                      ? size_t{1} << 20
                      : static_cast<size_t>(files.rlim_cur) / 8;
   if (max_pipes != 0) count = std::min(count, max_pipes);
-  size_t size = std::min(
-      std::max(pipe_size, kMinPipe),
-      ReadSysctl("/proc/sys/fs/pipe-max-size", size_t{1} << 20));
+  size_t size =
+      std::min(std::max(pipe_size, kMinPipe),
+               ReadSysctl("/proc/sys/fs/pipe-max-size", size_t{1} << 20));
   // fs.pipe-user-pages-soft of 0 means no limit.
   const size_t soft_pages =
       ReadSysctl("/proc/sys/fs/pipe-user-pages-soft", 16384);

@@ -51,8 +51,8 @@ inline SentParts SplitSent(uint64_t sent, uint64_t header, uint64_t data,
   parts.data = std::min(sent, data);
   sent -= parts.data;
   parts.trailer = std::min(sent, trailer);
-  parts.short_send = parts.header + parts.data + parts.trailer <
-                     header + data + trailer;
+  parts.short_send =
+      parts.header + parts.data + parts.trailer < header + data + trailer;
   return parts;
 }
 

@@ -24,8 +24,8 @@ namespace sluice::internal {
 int TimeoutMillis(absl::Duration timeout) {
   if (timeout == absl::InfiniteDuration()) return -1;
   if (timeout <= absl::ZeroDuration()) return 0;
-  const int64_t ms = absl::ToInt64Milliseconds(
-      absl::Ceil(timeout, absl::Milliseconds(1)));
+  const int64_t ms =
+      absl::ToInt64Milliseconds(absl::Ceil(timeout, absl::Milliseconds(1)));
   return static_cast<int>(std::min<int64_t>(ms, INT_MAX));
 }
 
@@ -93,8 +93,8 @@ class EpollReadiness final : public Readiness {
       return absl::OkStatus();
     }
     ++stats_.syscalls;
-    const int n = ::epoll_wait(epoll_.get(), events_, kMaxEvents,
-                               TimeoutMillis(timeout));
+    const int n =
+        ::epoll_wait(epoll_.get(), events_, kMaxEvents, TimeoutMillis(timeout));
     if (n < 0) {
       if (errno == EINTR) return absl::OkStatus();
       return ErrnoStatus(errno, "epoll_wait", epoll_.get());
@@ -132,8 +132,8 @@ class EpollReadiness final : public Readiness {
     ++stats_.syscalls;
     if (::epoll_ctl(epoll_.get(), r.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
                     fd, &event) != 0) {
-      return ErrnoStatus(errno,
-                         r.registered ? "epoll_ctl(MOD)" : "epoll_ctl(ADD)", fd);
+      return ErrnoStatus(
+          errno, r.registered ? "epoll_ctl(MOD)" : "epoll_ctl(ADD)", fd);
     }
     r.registered = true;
     return absl::OkStatus();
@@ -174,11 +174,10 @@ class PollReadiness final : public Readiness {
     }
     fds_.clear();
     for (const auto& [fd, watch] : watched_) {
-      fds_.push_back(pollfd{
-          fd,
-          static_cast<short>((watch.armed[0] ? POLLOUT : 0) |
-                             (watch.armed[1] ? POLLIN : 0)),
-          0});
+      fds_.push_back(pollfd{fd,
+                            static_cast<short>((watch.armed[0] ? POLLOUT : 0) |
+                                               (watch.armed[1] ? POLLIN : 0)),
+                            0});
     }
     ++stats_.syscalls;
     const int n = ::poll(fds_.data(), fds_.size(), TimeoutMillis(timeout));

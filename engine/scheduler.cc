@@ -33,14 +33,14 @@ Scheduler::Slot* Scheduler::Find(TransferId id) {
 absl::StatusOr<TransferId> Scheduler::Submit(TransferPlan plan,
                                              DoneCallback done) {
   if (!done) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "transfer on socket fd %d has no done callback",
-        plan.endpoints.socket_fd));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("transfer on socket fd %d has no done callback",
+                        plan.endpoints.socket_fd));
   }
   if (plan.length_promised && plan.length.value_or(0) == 0) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "count must be positive for socket fd %d at offset %u",
-        plan.endpoints.socket_fd, plan.offset));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("count must be positive for socket fd %d at offset %u",
+                        plan.endpoints.socket_fd, plan.offset));
   }
   uint32_t index;
   if (!free_slots_.empty()) {
@@ -69,11 +69,10 @@ absl::StatusOr<TransferId> Scheduler::Submit(TransferPlan plan,
 bool Scheduler::Cancel(TransferId id) {
   Slot* slot = Find(id);
   if (slot == nullptr) return false;
-  EndSoon(SlotOf(id),
-          absl::CancelledError(absl::StrFormat(
-              "transfer on socket fd %d cancelled at offset %u",
-              slot->plan.endpoints.socket_fd,
-              slot->plan.offset + slot->bytes_sent)));
+  EndSoon(SlotOf(id), absl::CancelledError(absl::StrFormat(
+                          "transfer on socket fd %d cancelled at offset %u",
+                          slot->plan.endpoints.socket_fd,
+                          slot->plan.offset + slot->bytes_sent)));
   return true;
 }
 
@@ -110,8 +109,7 @@ absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
 }
 
 bool Scheduler::HasReadyWork() const {
-  return !runnable_.empty() || !completions_.empty() ||
-         endings_pending_ > 0 ||
+  return !runnable_.empty() || !completions_.empty() || endings_pending_ > 0 ||
          (!admission_.empty() && active_ < options_.max_active);
 }
 
@@ -213,12 +211,12 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
   }
   if (outcome.file_ended && !slot->file_done) {
     if (plan.length_promised) {
-      End(index, absl::OutOfRangeError(absl::StrFormat(
-                     "file fd %d ended at offset %u, %u bytes short of the "
-                     "%u promised from offset %u",
-                     plan.endpoints.file_fd, plan.offset + slot->bytes_sent,
-                     *plan.length - slot->bytes_sent, *plan.length,
-                     plan.offset)));
+      End(index,
+          absl::OutOfRangeError(absl::StrFormat(
+              "file fd %d ended at offset %u, %u bytes short of the "
+              "%u promised from offset %u",
+              plan.endpoints.file_fd, plan.offset + slot->bytes_sent,
+              *plan.length - slot->bytes_sent, *plan.length, plan.offset)));
       return;
     }
     slot->file_done = true;
@@ -261,9 +259,9 @@ void Scheduler::FireTimers(absl::Time now) {
     const int fd = slot.plan.endpoints.socket_fd;
     const uint64_t offset = slot.plan.offset + slot.bytes_sent;
     if (IsDue(slot.plan.deadline, now)) {
-      EndSoon(index, absl::DeadlineExceededError(absl::StrFormat(
-                         "deadline passed on socket fd %d at offset %u", fd,
-                         offset)));
+      EndSoon(index,
+              absl::DeadlineExceededError(absl::StrFormat(
+                  "deadline passed on socket fd %d at offset %u", fd, offset)));
     } else {
       EndSoon(index,
               absl::DeadlineExceededError(absl::StrFormat(
@@ -302,7 +300,8 @@ void Scheduler::End(uint32_t index, absl::Status status) {
   result.next_offset = slot.plan.offset + slot.bytes_sent;
   result.backend = slot.carrier;
   result.data_path = MainPath(slot);
-  completions_.push_back(Completion{id, std::move(slot.done), std::move(result)});
+  completions_.push_back(
+      Completion{id, std::move(slot.done), std::move(result)});
 
   const uint32_t generation = slot.generation + 1;
   slot = Slot();

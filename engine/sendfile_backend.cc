@@ -34,10 +34,9 @@ class SendfileBackend final : public ReadinessBackend {
     const int socket_fd = transfer.endpoints.socket_fd;
 
     if (!push.header_left().empty()) {
-      const WriteStep sent =
-          SendSome(socket_fd, push.header_left(),
-                   push.more_after_header() ? MSG_MORE : 0,
-                   push.outcome.header_bytes, push, stats());
+      const WriteStep sent = SendSome(socket_fd, push.header_left(),
+                                      push.more_after_header() ? MSG_MORE : 0,
+                                      push.outcome.header_bytes, push, stats());
       if (sent != WriteStep::kDone) return sent;
     }
     const WriteStep file_step =

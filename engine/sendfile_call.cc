@@ -63,8 +63,8 @@ WriteStep SendfileBytes(int socket_fd, int file_fd, PushProgress& push,
     if (err == EPIPE) sigpipe.NoteEpipe();
     // Either side can fail sendfile: name both.
     push.outcome.error = ErrnoStatus(
-        err, absl::StrFormat("sendfile from file fd %d to socket", file_fd), socket_fd,
-        push.file_position());
+        err, absl::StrFormat("sendfile from file fd %d to socket", file_fd),
+        socket_fd, push.file_position());
     return WriteStep::kFailed;
   }
   return WriteStep::kDone;

@@ -37,9 +37,10 @@ absl::Status CheckSocket(int fd) {
   if (type != SOCK_STREAM) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "socket fd %d is a %s socket; only SOCK_STREAM can carry a transfer",
-        fd, type == SOCK_DGRAM       ? "SOCK_DGRAM"
-            : type == SOCK_SEQPACKET ? "SOCK_SEQPACKET"
-                                     : absl::StrFormat("type %d", type)));
+        fd,
+        type == SOCK_DGRAM       ? "SOCK_DGRAM"
+        : type == SOCK_SEQPACKET ? "SOCK_SEQPACKET"
+                                 : absl::StrFormat("type %d", type)));
   }
   return absl::OkStatus();
 }

@@ -99,9 +99,8 @@ PathStep UringCopyPath::Complete(UringTransfer& t, UringOp op, int result,
       if (result == -EAGAIN) return PathStep::kSourceDry;
       if (result < 0) {
         Fail(t, ErrnoStatus(-result,
-                            t.endpoints.source == SourceKind::kStream
-                                ? "read"
-                                : "pread",
+                            t.endpoints.source == SourceKind::kStream ? "read"
+                                                                      : "pread",
                             t.endpoints.file_fd, push.file_position()));
         return PathStep::kFailed;
       }

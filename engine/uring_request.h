@@ -31,15 +31,14 @@ enum class UringOp : uint8_t {
 
 // Every op a transfer may have in flight, for cancelling them all.
 inline constexpr UringOp kTransferOps[] = {
-    UringOp::kHeader,   UringOp::kTrailer,  UringOp::kPollOut,
-    UringOp::kPollIn,   UringOp::kRead,     UringOp::kFileSend,
-    UringOp::kSendMsg,  UringOp::kSpliceIn, UringOp::kSpliceOut,
+    UringOp::kHeader,  UringOp::kTrailer,  UringOp::kPollOut,
+    UringOp::kPollIn,  UringOp::kRead,     UringOp::kFileSend,
+    UringOp::kSendMsg, UringOp::kSpliceIn, UringOp::kSpliceOut,
 };
 
 inline uint32_t OpBit(UringOp op) { return 1u << static_cast<unsigned>(op); }
 
-inline uint64_t UringUserData(uint32_t index, uint32_t generation,
-                              UringOp op) {
+inline uint64_t UringUserData(uint32_t index, uint32_t generation, UringOp op) {
   return uint64_t{index} << 32 | uint64_t{generation & 0xffffff} << 8 |
          static_cast<uint64_t>(op);
 }

@@ -197,8 +197,8 @@ void UringRing::Reap(absl::FunctionRef<void(uint64_t, int)> complete) {
   requests_in_flight_ -= seen;
 }
 
-absl::Status UringRing::Pump(
-    absl::Duration timeout, absl::FunctionRef<void(uint64_t, int)> complete) {
+absl::Status UringRing::Pump(absl::Duration timeout,
+                             absl::FunctionRef<void(uint64_t, int)> complete) {
   absl::Status status = SubmitAndWait(timeout);
   Reap(complete);
   // Requests armed while reaping must reach the kernel before we return:

@@ -59,8 +59,8 @@ PathStep UringSplicePath::Complete(UringTransfer& t, UringOp op, int result,
   } else {
     t.splice.out_result = result;
   }
-  if ((t.in_flight & (OpBit(UringOp::kSpliceIn) |
-                      OpBit(UringOp::kSpliceOut))) != 0) {
+  if ((t.in_flight &
+       (OpBit(UringOp::kSpliceIn) | OpBit(UringOp::kSpliceOut))) != 0) {
     return PathStep::kInFlight;  // the other half of the pair
   }
   return PairDone(t, turn);
@@ -104,7 +104,8 @@ PathStep UringSplicePath::PairDone(UringTransfer& t, UringTurn&) {
 void UringSplicePath::EndPush(UringTransfer& t) {
   SpliceState& splice = t.splice;
   if (!splice.pipe.has_value()) return;
-  pipes_.Release(*std::move(splice.pipe), /*may_hold_bytes=*/splice.in_pipe > 0);
+  pipes_.Release(*std::move(splice.pipe),
+                 /*may_hold_bytes=*/splice.in_pipe > 0);
   splice.pipe.reset();
   splice.in_pipe = 0;
 }

@@ -10,16 +10,16 @@
 
 #include <cstdint>
 
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include "engine/backend.h"
 #include "engine/push_progress.h"
 #include "engine/sigpipe_block.h"
-#include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <cerrno>
 #include <optional>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "engine/copy_buffer.h"

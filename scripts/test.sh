@@ -4,7 +4,11 @@
 #   2. the portable build (-Dlinux_backends=false: read+send over poll(2));
 #   3. the install check: `meson install` into a staging dir, then a separate
 #      program built against only what was installed (pkg-config sluice);
-#   4. with --sanitize, the Linux build again under ASan and UBSan.
+#   4. the release build (compiled, not run: its code is the Linux build's);
+#   5. the format check (scripts/check-format.sh);
+#   6. with --sanitize, the Linux build again under ASan and UBSan.
+# Every build here is strict (-Dwerror=true); a user's or packager's build
+# is not, so a new compiler's warning cannot stop it.
 # Ends with one line "N passed, N failed" (GoogleTest cases of every run,
 # plus the install check) and exits non-zero if anything failed.
 set -uo pipefail
@@ -18,15 +22,22 @@ failed_steps=0
 build_dirs=()
 
 # build_and_test DIR [meson options...]
+# set_up DIR [meson options...]: configures DIR strictly.
+set_up() {
+  local dir=$1
+  shift
+  echo "=== $dir: meson setup -Dwerror=true $*"
+  if [[ -d "$dir" ]]; then
+    meson setup --reconfigure "$dir" -Dwerror=true "$@" >/dev/null
+  else
+    meson setup "$dir" -Dwerror=true "$@" >/dev/null
+  fi
+}
+
 build_and_test() {
   local dir=$1
   shift
-  echo "=== $dir: meson setup $*"
-  if [[ -d "$dir" ]]; then
-    meson setup --reconfigure "$dir" "$@" >/dev/null
-  else
-    meson setup "$dir" "$@" >/dev/null
-  fi || { failed_steps=$((failed_steps + 1)); return; }
+  set_up "$dir" "$@" || { failed_steps=$((failed_steps + 1)); return; }
   # Stale results must not be counted again.
   rm -f "$dir"/*_test.xml
   build_dirs+=("$dir")
@@ -49,6 +60,13 @@ if tests/install/check.sh build; then
 else
   install_failed=1
 fi
+
+set_up build-release --buildtype=release -Dtests=disabled \
+    -Dbenchmarks=disabled &&
+  meson compile -C build-release || failed_steps=$((failed_steps + 1))
+
+echo "=== format check"
+scripts/check-format.sh || failed_steps=$((failed_steps + 1))
 
 if ((sanitize)); then
   build_and_test build-sanitize -Db_sanitize=address,undefined \

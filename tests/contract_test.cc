@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -224,8 +224,8 @@ TEST_P(ContractTest, PipeSourceFallsBackToReadSend) {
     }
     write_end.reset();
   });
-  Sent sent = SendAndDrain(
-      {.file_fd = read_end.get(), .header = "H", .trailer = "T"});
+  Sent sent =
+      SendAndDrain({.file_fd = read_end.get(), .header = "H", .trailer = "T"});
   writer.join();
   EXPECT_THAT(sent.result.status, IsOk());
   EXPECT_EQ(sent.result.bytes_sent, body.size());
@@ -239,13 +239,13 @@ TEST_P(ContractTest, OffsetOnAPipeIsInvalid) {
   ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
   testing::UniqueFd read_end(fds[0]), write_end(fds[1]);
   StreamPair pair = Pair();
-  EXPECT_THAT(SendFile({.socket_fd = pair.sender.get(),
-                        .file_fd = read_end.get(),
-                        .offset = 5},
-                       options())
-                  .status,
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("no offsets")));
+  EXPECT_THAT(
+      SendFile({.socket_fd = pair.sender.get(),
+                .file_fd = read_end.get(),
+                .offset = 5},
+               options())
+          .status,
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no offsets")));
 }
 
 // A pipe whose writer is slow must not stall the engine's other transfers,
@@ -263,18 +263,16 @@ TEST_P(ContractTest, SilentPipeSourceDoesNotStallOtherTransfers) {
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
   std::optional<TransferResult> pipe_result, file_result;
-  ASSERT_THAT((*engine)->Submit(
-                  {.socket_fd = piped.sender.get(), .file_fd = read_end.get()},
-                  [&](TransferId, const TransferResult& r) {
-                    pipe_result = r;
-                  }),
-              IsOk());
-  ASSERT_THAT((*engine)->Submit(
-                  {.socket_fd = plain.sender.get(), .file_fd = file.fd()},
-                  [&](TransferId, const TransferResult& r) {
-                    file_result = r;
-                  }),
-              IsOk());
+  ASSERT_THAT(
+      (*engine)->Submit(
+          {.socket_fd = piped.sender.get(), .file_fd = read_end.get()},
+          [&](TransferId, const TransferResult& r) { pipe_result = r; }),
+      IsOk());
+  ASSERT_THAT(
+      (*engine)->Submit(
+          {.socket_fd = plain.sender.get(), .file_fd = file.fd()},
+          [&](TransferId, const TransferResult& r) { file_result = r; }),
+      IsOk());
   for (int i = 0; i < 1000 && !file_result.has_value(); ++i) {
     ASSERT_THAT((*engine)->Poll(absl::Milliseconds(10)), IsOk());
   }
@@ -296,7 +294,8 @@ TEST_P(ContractTest, SilentPipeSourceDoesNotStallOtherTransfers) {
 // One socket as the source of one transfer and the destination of another
 // (a relay): both wait on it at once, for reading and for writing.
 TEST_P(ContractTest, SocketIsOneTransfersSourceAndAnothersDestination) {
-  if (transport() != Transport::kUnix) GTEST_SKIP() << "one transport is enough";
+  if (transport() != Transport::kUnix)
+    GTEST_SKIP() << "one transport is enough";
   PatternFile file(8 << 20);
   StreamPair middle = Pair();  // middle.sender: A writes to it, B reads it
   StreamPair out = Pair();     // B writes to out.sender
@@ -307,12 +306,11 @@ TEST_P(ContractTest, SocketIsOneTransfersSourceAndAnothersDestination) {
                   {.socket_fd = middle.sender.get(), .file_fd = file.fd()},
                   [&](TransferId, const TransferResult& r) { a = r; }),
               IsOk());
-  ASSERT_THAT((*engine)->Submit({.socket_fd = out.sender.get(),
-                                 .file_fd = middle.sender.get()},
-                                [&](TransferId, const TransferResult& r) {
-                                  b = r;
-                                }),
-              IsOk());
+  ASSERT_THAT(
+      (*engine)->Submit(
+          {.socket_fd = out.sender.get(), .file_fd = middle.sender.get()},
+          [&](TransferId, const TransferResult& r) { b = r; }),
+      IsOk());
   // A fills the socket (nobody reads middle.receiver yet), B finds nothing
   // to read: both park on middle.sender.
   for (int i = 0; i < 20; ++i) {
@@ -432,8 +430,8 @@ TEST_P(ContractTest, PeerResetIsUnavailableAndRaisesNoSigpipe) {
                                     .idle_timeout = absl::Seconds(20)},
                                    options());
   closer.join();
-  EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kUnavailable,
-                                      HasSubstr("fd")));
+  EXPECT_THAT(result.status,
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("fd")));
   EXPECT_LT(result.bytes_sent, kFileSize);
   EXPECT_EQ(result.next_offset, result.bytes_sent);
 }
@@ -464,11 +462,11 @@ TEST_P(ContractTest, DatagramSocketIsInvalid) {
 TEST_P(ContractTest, BadFdsAreInvalid) {
   PatternFile file(100);
   StreamPair pair = Pair();
-  EXPECT_THAT(SendFile({.socket_fd = pair.sender.get(), .file_fd = 987654},
-                       options())
-                  .status,
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("file fd 987654")));
+  EXPECT_THAT(
+      SendFile({.socket_fd = pair.sender.get(), .file_fd = 987654}, options())
+          .status,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("file fd 987654")));
   EXPECT_THAT(
       SendFile({.socket_fd = 987654, .file_fd = file.fd()}, options()).status,
       StatusIs(absl::StatusCode::kInvalidArgument,
@@ -498,8 +496,7 @@ TEST_P(ContractTest, SocketFlagsAreRestoredBeforeCallback) {
   const int sender = pair.sender.get();
   ASSERT_EQ(::fcntl(sender, F_GETFL) & O_NONBLOCK, 0);
   Drainer drainer(pair.receiver.get());
-  absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create(options());
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
   int flags_in_callback = -1;
   ASSERT_THAT((*engine)->Submit({.socket_fd = sender, .file_fd = file.fd()},
@@ -519,8 +516,7 @@ TEST_P(ContractTest, SocketFlagsAreRestoredBeforeCallback) {
 TEST_P(ContractTest, CancelEndsWithExactCountAndOneCallback) {
   PatternFile file(kFileSize);
   StreamPair pair = Pair();
-  absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create(options());
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
   int calls = 0;
   TransferResult result;
@@ -558,13 +554,14 @@ TEST_P(ContractTest, DestroyingEngineCancelsLiveTransfers) {
     ASSERT_THAT(engine, IsOk());
     for (int i = 0; i < 3; ++i) {
       pairs.push_back(Pair());
-      ASSERT_THAT((*engine)->Submit({.socket_fd = pairs.back().sender.get(),
-                                     .file_fd = file.fd()},
-                                    [&, i](TransferId, const TransferResult& r) {
-                                      ++calls[i];
-                                      results[i] = r;
-                                    }),
-                  IsOk());
+      ASSERT_THAT(
+          (*engine)->Submit(
+              {.socket_fd = pairs.back().sender.get(), .file_fd = file.fd()},
+              [&, i](TransferId, const TransferResult& r) {
+                ++calls[i];
+                results[i] = r;
+              }),
+          IsOk());
     }
     ASSERT_THAT((*engine)->Poll(absl::Milliseconds(10)), IsOk());
     EXPECT_EQ((*engine)->live_transfers(), 3u);
@@ -583,18 +580,17 @@ TEST_P(ContractTest, DestroyingEngineCancelsLiveTransfers) {
 TEST_P(ContractTest, SecondTransferOnBusySocketIsRefused) {
   PatternFile file(kFileSize);
   StreamPair pair = Pair();
-  absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create(options());
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
-  ASSERT_THAT((*engine)->Submit(
-                  {.socket_fd = pair.sender.get(), .file_fd = file.fd()},
-                  [](TransferId, const TransferResult&) {}),
-              IsOk());
-  EXPECT_THAT((*engine)->Submit(
-                  {.socket_fd = pair.sender.get(), .file_fd = file.fd()},
-                  [](TransferId, const TransferResult&) {}),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("already has a live transfer")));
+  ASSERT_THAT(
+      (*engine)->Submit({.socket_fd = pair.sender.get(), .file_fd = file.fd()},
+                        [](TransferId, const TransferResult&) {}),
+      IsOk());
+  EXPECT_THAT(
+      (*engine)->Submit({.socket_fd = pair.sender.get(), .file_fd = file.fd()},
+                        [](TransferId, const TransferResult&) {}),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("already has a live transfer")));
 }
 
 INSTANTIATE_TEST_SUITE_P(

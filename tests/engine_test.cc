@@ -44,8 +44,7 @@ class EngineBackendTest
 // over loopback TCP; each receiver's bytes are compared with its slice.
 TEST_P(EngineBackendTest, TwoThousandConcurrentTransfersAreByteExact) {
   constexpr int kTransfers = 2000;
-  ASSERT_GE(testing::RaiseFdLimit(3 * kTransfers + 100),
-            3u * kTransfers + 100)
+  ASSERT_GE(testing::RaiseFdLimit(3 * kTransfers + 100), 3u * kTransfers + 100)
       << "needs fds for 2 sockets per transfer";
   PatternFile file(8 << 20);
   std::mt19937_64 rng(2000);
@@ -61,14 +60,13 @@ TEST_P(EngineBackendTest, TwoThousandConcurrentTransfersAreByteExact) {
     spec.socket_fd = pair->sender.get();
     spec.file_fd = file.fd();
     spec.offset = rng() % file.size();
-    spec.count = 1 + rng() % std::min<uint64_t>(file.size() - spec.offset,
-                                                64 * 1024);
+    spec.count =
+        1 + rng() % std::min<uint64_t>(file.size() - spec.offset, 64 * 1024);
     spec.header = absl::StrCat("#", i, "#");
     specs.push_back(spec);
     pairs.push_back(*std::move(pair));
   }
-  absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create(options());
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
   std::vector<TransferResult> results(kTransfers);
   std::vector<int> calls(kTransfers, 0);
@@ -110,22 +108,21 @@ TEST_P(EngineBackendTest, TwoThousandConcurrentTransfersAreByteExact) {
 
 // Sets `wake` to the engine's wake fd; skips the test on builds without
 // epoll, and fails it on any other error.
-#define SLUICE_WAKE_FD_OR_SKIP(engine, wake)                         \
-  do {                                                               \
-    absl::StatusOr<int> wake_fd = (engine).wake_fd();                \
-    if (absl::IsUnimplemented(wake_fd.status())) {                   \
+#define SLUICE_WAKE_FD_OR_SKIP(engine, wake)                            \
+  do {                                                                  \
+    absl::StatusOr<int> wake_fd = (engine).wake_fd();                   \
+    if (absl::IsUnimplemented(wake_fd.status())) {                      \
       GTEST_SKIP() << "no wake fd on this build: " << wake_fd.status(); \
-    }                                                                \
-    ASSERT_THAT(wake_fd, IsOk());                                    \
-    (wake) = *wake_fd;                                               \
+    }                                                                   \
+    ASSERT_THAT(wake_fd, IsOk());                                       \
+    (wake) = *wake_fd;                                                  \
   } while (0)
 
 // The embedding pattern: the host waits on wake_fd() and polls the engine
 // with a zero timeout only when it is readable.
 TEST_P(EngineBackendTest, HostLoopDrivesEngineThroughWakeFd) {
   PatternFile file(4 << 20);
-  absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create(options());
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
   int wake = -1;
   SLUICE_WAKE_FD_OR_SKIP(**engine, wake);
@@ -133,13 +130,13 @@ TEST_P(EngineBackendTest, HostLoopDrivesEngineThroughWakeFd) {
   ASSERT_THAT(pair, IsOk());
   testing::Drainer drainer(pair->receiver.get());
   bool done = false;
-  ASSERT_THAT((*engine)->Submit(
-                  {.socket_fd = pair->sender.get(), .file_fd = file.fd()},
-                  [&](TransferId, const TransferResult& r) {
-                    EXPECT_THAT(r.status, IsOk());
-                    done = true;
-                  }),
-              IsOk());
+  ASSERT_THAT(
+      (*engine)->Submit({.socket_fd = pair->sender.get(), .file_fd = file.fd()},
+                        [&](TransferId, const TransferResult& r) {
+                          EXPECT_THAT(r.status, IsOk());
+                          done = true;
+                        }),
+      IsOk());
   int wakeups = 0;
   for (int i = 0; i < 100000 && !done; ++i) {
     pollfd p{wake, POLLIN, 0};
@@ -191,15 +188,15 @@ TEST_P(EngineBackendTest, HostLoopDrivesManyTransfersThroughWakeFd) {
       return;
     }
     for (int i = 0; i < kTransfers; ++i) {
-      absl::StatusOr<TransferId> id = (*engine)->Submit(
-          {.socket_fd = pairs[i].sender.get(),
-           .file_fd = file.fd(),
-           .header = absl::StrCat("head ", i, "\n")},
-          [&, i](TransferId, const TransferResult& r) {
-            EXPECT_THAT(r.status, IsOk());
-            pairs[i].sender.reset();  // EOF for the reader
-            ++done;
-          });
+      absl::StatusOr<TransferId> id =
+          (*engine)->Submit({.socket_fd = pairs[i].sender.get(),
+                             .file_fd = file.fd(),
+                             .header = absl::StrCat("head ", i, "\n")},
+                            [&, i](TransferId, const TransferResult& r) {
+                              EXPECT_THAT(r.status, IsOk());
+                              pairs[i].sender.reset();  // EOF for the reader
+                              ++done;
+                            });
       EXPECT_THAT(id, IsOk());
     }
     for (int i = 0; i < 1000000 && done < kTransfers; ++i) {
@@ -215,8 +212,8 @@ TEST_P(EngineBackendTest, HostLoopDrivesManyTransfersThroughWakeFd) {
   const std::vector<std::string> received =
       DrainAll(receivers, absl::Seconds(120));
   host.join();
-  EXPECT_FALSE(slept_through) << done << " of " << kTransfers
-                              << " ended before the wake fd went quiet";
+  EXPECT_FALSE(slept_through)
+      << done << " of " << kTransfers << " ended before the wake fd went quiet";
   EXPECT_EQ(done, kTransfers);
   for (int i = 0; i < kTransfers; ++i) {
     EXPECT_TRUE(received[i] ==
@@ -235,12 +232,11 @@ TEST_P(EngineBackendTest, WakeFdFiresForTimeouts) {
   absl::StatusOr<StreamPair> pair = MakeStreamPair(Transport::kUnix);
   ASSERT_THAT(pair, IsOk());
   std::optional<TransferResult> result;
-  ASSERT_THAT((*engine)->Submit({.socket_fd = pair->sender.get(),
-                                 .file_fd = file.fd(),
-                                 .idle_timeout = absl::Milliseconds(100)},
-                                [&](TransferId, const TransferResult& r) {
-                                  result = r;
-                                }),
+  ASSERT_THAT((*engine)->Submit(
+                  {.socket_fd = pair->sender.get(),
+                   .file_fd = file.fd(),
+                   .idle_timeout = absl::Milliseconds(100)},
+                  [&](TransferId, const TransferResult& r) { result = r; }),
               IsOk());
   // Nobody reads: only the timer can end it.
   for (int i = 0; i < 100000 && !result.has_value(); ++i) {
@@ -290,7 +286,8 @@ TEST_P(EngineBackendTest, WakeFdFiresForAShorterTimeoutSubmittedLater) {
               IsOk());
   for (int i = 0; i < 100000 && !fast_result.has_value(); ++i) {
     pollfd p{wake, POLLIN, 0};
-    ASSERT_EQ(::poll(&p, 1, 10000), 1) << "the short timeout never woke the host";
+    ASSERT_EQ(::poll(&p, 1, 10000), 1)
+        << "the short timeout never woke the host";
     ASSERT_THAT((*engine)->Poll(absl::ZeroDuration()), IsOk());
   }
   ASSERT_TRUE(fast_result.has_value());
@@ -371,20 +368,19 @@ TEST_P(EngineBackendTest, CallbacksCannotSubmitDuringDestruction) {
     absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
     ASSERT_THAT(engine, IsOk());
     Engine* raw = engine->get();
-    ASSERT_THAT(raw->Submit({.socket_fd = pair->sender.get(),
-                             .file_fd = file.fd()},
-                            [&](TransferId, const TransferResult& r) {
-                              ++calls;
-                              EXPECT_THAT(r.status,
-                                          StatusIs(absl::StatusCode::kCancelled));
-                              resubmitted =
-                                  raw->Submit({.socket_fd = pair->sender.get(),
-                                               .file_fd = file.fd()},
-                                              [](TransferId,
-                                                 const TransferResult&) {})
-                                      .status();
-                            }),
-                IsOk());
+    ASSERT_THAT(
+        raw->Submit({.socket_fd = pair->sender.get(), .file_fd = file.fd()},
+                    [&](TransferId, const TransferResult& r) {
+                      ++calls;
+                      EXPECT_THAT(r.status,
+                                  StatusIs(absl::StatusCode::kCancelled));
+                      resubmitted =
+                          raw->Submit({.socket_fd = pair->sender.get(),
+                                       .file_fd = file.fd()},
+                                      [](TransferId, const TransferResult&) {})
+                              .status();
+                    }),
+        IsOk());
     ASSERT_THAT(raw->Poll(absl::Milliseconds(10)), IsOk());
   }
   EXPECT_EQ(calls, 1);
@@ -397,12 +393,12 @@ INSTANTIATE_TEST_SUITE_P(Backends, EngineBackendTest,
                          testing::ConfigName);
 
 TEST(EngineTest, RejectsBadOptions) {
-  EXPECT_THAT(Engine::Create({.quantum_bytes = 0}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("quantum_bytes")));
-  EXPECT_THAT(Engine::Create({.max_active = 0}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("max_active")));
+  EXPECT_THAT(
+      Engine::Create({.quantum_bytes = 0}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("quantum_bytes")));
+  EXPECT_THAT(
+      Engine::Create({.max_active = 0}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_active")));
 }
 
 TEST(EngineTest, AutoPicksTheBestAvailableBackend) {
@@ -422,17 +418,18 @@ TEST(EngineTest, EmptyCallbackIsRefused) {
   PatternFile file(10);
   absl::StatusOr<StreamPair> pair = MakeStreamPair(Transport::kUnix);
   ASSERT_THAT(pair, IsOk());
-  EXPECT_THAT((*engine)->Submit({.socket_fd = pair->sender.get(),
-                                 .file_fd = file.fd()},
-                                DoneCallback()),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      (*engine)->Submit({.socket_fd = pair->sender.get(), .file_fd = file.fd()},
+                        DoneCallback()),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ((*engine)->live_transfers(), 0u);
 }
 
 TEST(BackendKindTest, NamesRoundTrip) {
   for (BackendKind kind : {BackendKind::kAuto, BackendKind::kIoUring,
                            BackendKind::kSendfile, BackendKind::kReadSend}) {
-    absl::StatusOr<BackendKind> parsed = ParseBackendKind(BackendKindName(kind));
+    absl::StatusOr<BackendKind> parsed =
+        ParseBackendKind(BackendKindName(kind));
     ASSERT_THAT(parsed, IsOk());
     EXPECT_EQ(*parsed, kind);
   }
@@ -443,8 +440,8 @@ TEST(BackendKindTest, NamesRoundTrip) {
 }
 
 TEST(DataPathTest, NamesRoundTrip) {
-  for (DataPath path : {DataPath::kAuto, DataPath::kSendfile,
-                        DataPath::kSplice, DataPath::kCopy}) {
+  for (DataPath path : {DataPath::kAuto, DataPath::kSendfile, DataPath::kSplice,
+                        DataPath::kCopy}) {
     absl::StatusOr<DataPath> parsed = ParseDataPath(DataPathName(path));
     ASSERT_THAT(parsed, IsOk());
     EXPECT_EQ(*parsed, path);

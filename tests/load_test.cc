@@ -82,12 +82,11 @@ TEST_F(LoadToolTest, VerifiedRunPerBackendWritesTheReport) {
   for (BackendKind kind : AvailableBackends()) {
     SCOPED_TRACE(BackendKindName(kind));
     const std::string json_path = TempPath("report.json");
-    ProcessResult r = Load({absl::StrCat("--backends=", BackendKindName(kind)),
-                            "--connections=8", "--transfers=300", "--verify",
-                            "--offset-mode=random-range",
-                            "--object-size=4KiB:3,300KiB:1", "--objects=6",
-                            "--header-bytes=100", "--rounds=2",
-                            absl::StrCat("--json=", json_path)});
+    ProcessResult r = Load(
+        {absl::StrCat("--backends=", BackendKindName(kind)), "--connections=8",
+         "--transfers=300", "--verify", "--offset-mode=random-range",
+         "--object-size=4KiB:3,300KiB:1", "--objects=6", "--header-bytes=100",
+         "--rounds=2", absl::StrCat("--json=", json_path)});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::ifstream in(json_path);
     nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
@@ -136,9 +135,9 @@ TEST_F(LoadToolTest, StandAloneSinkAndConnectWorkTogether) {
   std::string address = line.substr(prefix.size());
   address = address.substr(0, address.find(' '));
 
-  ProcessResult r = Load({absl::StrCat("--connect=", address), "--verify",
-                          "--connections=4", "--transfers=100",
-                          "--object-size=64KiB", "--objects=3"});
+  ProcessResult r =
+      Load({absl::StrCat("--connect=", address), "--verify", "--connections=4",
+            "--transfers=100", "--object-size=64KiB", "--objects=3"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr(address));
 
@@ -158,8 +157,8 @@ TEST(LoadSinkTest, VerifyingSinkCountsWrongBytes) {
   absl::StatusOr<tools::UniqueFd> fd = tools::Connect((*sink)->address());
   ASSERT_TRUE(fd.ok()) << fd.status();
 
-  const load::Frame frame{.object = 3, .offset = 1000, .count = 5000,
-                          .head_bytes = 90};
+  const load::Frame frame{
+      .object = 3, .offset = 1000, .count = 5000, .head_bytes = 90};
   std::string stream = load::MakeHead(frame);
   ASSERT_EQ(stream.size(), 90u);
   for (uint64_t i = 0; i < frame.count; ++i) {
@@ -185,8 +184,8 @@ TEST(LoadSinkTest, VerifyingSinkCountsWrongBytes) {
 }
 
 TEST(LoadFrameTest, RoundTripsAndRejectsGarbage) {
-  const load::Frame frame{.object = 7, .offset = 1ull << 40, .count = 12345,
-                          .head_bytes = 200};
+  const load::Frame frame{
+      .object = 7, .offset = 1ull << 40, .count = 12345, .head_bytes = 200};
   const std::string head = load::MakeHead(frame);
   ASSERT_EQ(head.size(), 200u);
   std::optional<load::Frame> parsed = load::ParseFrame(head);

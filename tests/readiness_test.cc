@@ -34,8 +34,8 @@ class ReadinessTest : public ::testing::Test {
   // The tokens one Wait() of `timeout` reports.
   std::vector<uint64_t> WaitFor(absl::Duration timeout) {
     std::vector<uint64_t> tokens;
-    EXPECT_THAT(readiness_->Wait(timeout,
-                                 [&](uint64_t token) { tokens.push_back(token); }),
+    EXPECT_THAT(readiness_->Wait(
+                    timeout, [&](uint64_t token) { tokens.push_back(token); }),
                 IsOk());
     return tokens;
   }

@@ -393,8 +393,8 @@ TEST_F(SchedulerTest, CallbackMaySubmitAndCancel) {
   Make();
   backend_.AutoAnswer(FakeBackend::MoveAll);
   std::optional<TransferId> chained;
-  absl::StatusOr<TransferId> first = scheduler_->Submit(
-      Plan(10), [&](TransferId, const TransferResult&) {
+  absl::StatusOr<TransferId> first =
+      scheduler_->Submit(Plan(10), [&](TransferId, const TransferResult&) {
         absl::StatusOr<TransferId> next = scheduler_->Submit(
             Plan(20), [&](TransferId, const TransferResult& r) {
               results_.push_back(r);
@@ -415,9 +415,10 @@ TEST_F(SchedulerTest, RejectsEmptyCallbackAndZeroCount) {
   Make();
   EXPECT_THAT(scheduler_->Submit(Plan(10), DoneCallback()),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(scheduler_->Submit(Plan(0), [](TransferId, const TransferResult&) {}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("count must be positive")));
+  EXPECT_THAT(
+      scheduler_->Submit(Plan(0), [](TransferId, const TransferResult&) {}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("count must be positive")));
   EXPECT_EQ(scheduler_->live(), 0u);
 }
 

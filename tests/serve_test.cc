@@ -160,9 +160,9 @@ CurlResult Curl(std::vector<std::string> args) {
   static int serial = 0;
   const std::string stem =
       absl::StrCat("/tmp/sluice-serve-curl-", ::getpid(), "-", serial++);
-  std::vector<std::string> argv = {CurlBinary(), "-sS", "--max-time", "60",
-                                   "-o", stem + ".body", "-D", stem + ".head",
-                                   "-w", "%{http_code}"};
+  std::vector<std::string> argv = {
+      CurlBinary(),   "-sS", "--max-time",   "60", "-o",
+      stem + ".body", "-D",  stem + ".head", "-w", "%{http_code}"};
   argv.insert(argv.end(), args.begin(), args.end());
   const ProcessResult run = RunProcess(argv, absl::Seconds(90));
   CurlResult result;
@@ -206,8 +206,8 @@ class RawClient {
 
   bool Send(absl::string_view bytes) {
     while (!bytes.empty()) {
-      const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(),
-                               MSG_NOSIGNAL);
+      const ssize_t n =
+          ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (n <= 0) return false;
       bytes.remove_prefix(static_cast<size_t>(n));
     }
@@ -217,8 +217,7 @@ class RawClient {
   // Reads more into the buffer; false on EOF, error or `limit`.
   bool Fill(absl::Duration limit) {
     pollfd p{fd_.get(), POLLIN, 0};
-    const int64_t ms =
-        std::max<int64_t>(0, absl::ToInt64Milliseconds(limit));
+    const int64_t ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(limit));
     if (::poll(&p, 1, static_cast<int>(ms)) <= 0) return false;
     char chunk[65536];
     const ssize_t n = ::recv(fd_.get(), chunk, sizeof(chunk), 0);
@@ -248,7 +247,8 @@ class RawClient {
     r.head = buffer_.substr(0, end + 4);
     (void)absl::SimpleAtoi(r.head.substr(9, 3), &r.status);
     uint64_t length = 0;
-    if (!no_body) (void)absl::SimpleAtoi(HeaderOf(r.head, "Content-Length"), &length);
+    if (!no_body)
+      (void)absl::SimpleAtoi(HeaderOf(r.head, "Content-Length"), &length);
     while (buffer_.size() < end + 4 + length) {
       if (!Fill(deadline - absl::Now())) return std::nullopt;
     }
@@ -338,9 +338,10 @@ TEST_P(ServeBackendTest, WholeFilesAreByteExact) {
     uint64_t size;
     const char* type;
   };
-  for (const Case& c : {Case{"/small.txt", kSmallSize, "text/plain"},
-                        Case{"/big.bin", kBigSize, "application/octet-stream"},
-                        Case{"/dir/link.bin", kBigSize, "application/octet-stream"}}) {
+  for (const Case& c :
+       {Case{"/small.txt", kSmallSize, "text/plain"},
+        Case{"/big.bin", kBigSize, "application/octet-stream"},
+        Case{"/dir/link.bin", kBigSize, "application/octet-stream"}}) {
     CurlResult r = Curl({server_->Url(c.path)});
     ASSERT_EQ(r.exit_code, 0) << c.path;
     EXPECT_EQ(r.status, 200) << c.path;
@@ -363,28 +364,27 @@ TEST_P(ServeBackendTest, RangesOfEachFormAreByteExact) {
     uint64_t offset;
     uint64_t count;
   };
-  for (const Case& c : {Case{"12345-67890", 12345, 67890 - 12345 + 1},
-                        Case{"0-0", 0, 1},
-                        Case{"3000001-", 3000001, kBigSize - 3000001},
-                        Case{"-777", kBigSize - 777, 777},
-                        Case{"-99999999", 0, kBigSize},
-                        Case{"1048575-99999999", 1048575, kBigSize - 1048575}}) {
+  for (const Case& c :
+       {Case{"12345-67890", 12345, 67890 - 12345 + 1}, Case{"0-0", 0, 1},
+        Case{"3000001-", 3000001, kBigSize - 3000001},
+        Case{"-777", kBigSize - 777, 777}, Case{"-99999999", 0, kBigSize},
+        Case{"1048575-99999999", 1048575, kBigSize - 1048575}}) {
     CurlResult r = Curl({"-r", c.range, server_->Url("/big.bin")});
     ASSERT_EQ(r.exit_code, 0) << c.range;
     EXPECT_EQ(r.status, 206) << c.range;
     EXPECT_TRUE(r.body == PatternSlice(kBigSize, c.offset, c.count))
         << c.range << ": got " << r.body.size() << " bytes";
     EXPECT_EQ(HeaderOf(r.headers, "Content-Range"),
-              absl::StrCat("bytes ", c.offset, "-", c.offset + c.count - 1,
-                           "/", kBigSize));
+              absl::StrCat("bytes ", c.offset, "-", c.offset + c.count - 1, "/",
+                           kBigSize));
   }
 }
 
 TEST_P(ServeBackendTest, KeepAliveReusesOneConnection) {
   const std::string stem = absl::StrCat("/tmp/sluice-serve-ka-", ::getpid());
   const ProcessResult run = RunProcess(
-      {CurlBinary(), "-sS", "--max-time", "60", "-w", "%{num_connects}\n",
-       "-o", stem + ".1", server_->Url("/big.bin"), "-o", stem + ".2",
+      {CurlBinary(), "-sS", "--max-time", "60", "-w", "%{num_connects}\n", "-o",
+       stem + ".1", server_->Url("/big.bin"), "-o", stem + ".2",
        server_->Url("/small.txt"), "-o", stem + ".3",
        server_->Url("/dir/link.bin")},
       absl::Seconds(90));
@@ -494,20 +494,20 @@ std::vector<ServeConfig> Configs() {
     configs.push_back({name, {"--backend=" + name}});
     if (kind == BackendKind::kIoUring) {
       for (const char* path : {"splice", "copy"}) {
-        configs.push_back({absl::StrCat(name, "_", path),
-                           {"--backend=" + name,
-                            absl::StrCat("--uring-path=", path)}});
+        configs.push_back(
+            {absl::StrCat(name, "_", path),
+             {"--backend=" + name, absl::StrCat("--uring-path=", path)}});
       }
     }
   }
   return configs;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Backends, ServeBackendTest, ::testing::ValuesIn(Configs()),
-    [](const ::testing::TestParamInfo<ServeConfig>& info) {
-      return info.param.name;
-    });
+INSTANTIATE_TEST_SUITE_P(Backends, ServeBackendTest,
+                         ::testing::ValuesIn(Configs()),
+                         [](const ::testing::TestParamInfo<ServeConfig>& info) {
+                           return info.param.name;
+                         });
 
 // ---------------------------------------------------------------------------
 // HTTP semantics and safety, on the default backend.
@@ -542,32 +542,34 @@ TEST_F(ServeTest, ConditionalRequestsGetNotModified) {
   EXPECT_EQ(by_tag.status, 304);
   EXPECT_EQ(by_tag.body, "");
   EXPECT_EQ(HeaderOf(by_tag.headers, "ETag"), etag);
-  EXPECT_EQ(Curl({"-H", "If-None-Match: W/" + etag,
-                  server_->Url("/small.txt")}).status,
+  EXPECT_EQ(Curl({"-H", "If-None-Match: W/" + etag, server_->Url("/small.txt")})
+                .status,
             304);
   CurlResult other_tag =
       Curl({"-H", "If-None-Match: \"x\"", server_->Url("/small.txt")});
   EXPECT_EQ(other_tag.status, 200);
   EXPECT_EQ(other_tag.body, PatternSlice(kSmallSize, 0, kSmallSize));
 
-  EXPECT_EQ(Curl({"-H", "If-Modified-Since: " + modified,
-                  server_->Url("/small.txt")}).status,
-            304);
+  EXPECT_EQ(
+      Curl({"-H", "If-Modified-Since: " + modified, server_->Url("/small.txt")})
+          .status,
+      304);
   EXPECT_EQ(Curl({"-H", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT",
-                  server_->Url("/small.txt")}).status,
+                  server_->Url("/small.txt")})
+                .status,
             200);
   // If-None-Match wins over If-Modified-Since.
   EXPECT_EQ(Curl({"-H", "If-None-Match: \"x\"", "-H",
-                  "If-Modified-Since: " + modified,
-                  server_->Url("/small.txt")}).status,
+                  "If-Modified-Since: " + modified, server_->Url("/small.txt")})
+                .status,
             200);
   // If-Range with the current tag keeps the range; a stale one drops it.
-  CurlResult kept = Curl({"-r", "1-2", "-H", "If-Range: " + etag,
-                          server_->Url("/small.txt")});
+  CurlResult kept = Curl(
+      {"-r", "1-2", "-H", "If-Range: " + etag, server_->Url("/small.txt")});
   EXPECT_EQ(kept.status, 206);
   EXPECT_EQ(kept.body, PatternSlice(kSmallSize, 1, 2));
-  CurlResult dropped = Curl({"-r", "1-2", "-H", "If-Range: \"stale\"",
-                             server_->Url("/small.txt")});
+  CurlResult dropped = Curl(
+      {"-r", "1-2", "-H", "If-Range: \"stale\"", server_->Url("/small.txt")});
   EXPECT_EQ(dropped.status, 200);
   EXPECT_EQ(dropped.body, PatternSlice(kSmallSize, 0, kSmallSize));
 }
@@ -629,8 +631,8 @@ TEST_F(ServeTest, TraversalAttemptsNeverLeaveTheRoot) {
     EXPECT_THAT(r.body, Not(HasSubstr(secret)));
   }
   // absolute-form inside the root is served.
-  CurlResult inside = Curl({"--request-target", "http://evil.example/small.txt",
-                            server_->Url("/")});
+  CurlResult inside = Curl(
+      {"--request-target", "http://evil.example/small.txt", server_->Url("/")});
   EXPECT_EQ(inside.status, 200);
   EXPECT_EQ(inside.body, PatternSlice(kSmallSize, 0, kSmallSize));
 }
@@ -711,8 +713,8 @@ TEST_F(ServeTest, BadRequestsCloseTheConnection) {
 
   RawClient binary(server_->port());
   ASSERT_TRUE(binary.connected());
-  ASSERT_TRUE(binary.Send(
-      std::string("GET /\0 HTTP/1.1\r\nHost: test\r\n\r\n", 31)));
+  ASSERT_TRUE(
+      binary.Send(std::string("GET /\0 HTTP/1.1\r\nHost: test\r\n\r\n", 31)));
   r = binary.Next(false);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 400);

@@ -150,14 +150,14 @@ TEST_P(StressTest, FiveThousandMixedTransfersAreByteExact) {
   PatternFile file(16 << 20);
   std::mt19937_64 rng(5000);
   Batch batch = MakeBatch(file, kTransfers, MixedSizes(8 << 20), rng);
-  absl::StatusOr<std::unique_ptr<Engine>> engine =
-      Engine::Create(options());
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
   ASSERT_THAT(engine, IsOk());
   std::vector<TransferId> ids;
   SubmitAll(**engine, batch, ids);
   std::vector<StreamCheck> checks;
   std::thread receiver([&] {
-    checks = CheckStreams(batch.receivers(), batch.expected, absl::Seconds(240));
+    checks =
+        CheckStreams(batch.receivers(), batch.expected, absl::Seconds(240));
   });
   ASSERT_THAT((*engine)->Run(), IsOk());
   receiver.join();
@@ -188,7 +188,9 @@ TEST_P(StressTest, StormOfCancelsAndTimeoutsLeavesEngineClean) {
   // only after the first cancels, so many end mid-flight.
   Batch storm = MakeBatch(
       file, kTransfers,
-      [](std::mt19937_64& rng, int) { return LogUniform(rng, 256 << 10, 1 << 20); },
+      [](std::mt19937_64& rng, int) {
+        return LogUniform(rng, 256 << 10, 1 << 20);
+      },
       rng);
   constexpr int kReaderStartsAt = 10;
   std::vector<int> cancel_at(kTransfers, -1);
@@ -205,7 +207,8 @@ TEST_P(StressTest, StormOfCancelsAndTimeoutsLeavesEngineClean) {
   std::thread receiver;
   std::vector<bool> cancelled(kTransfers, false);
   const absl::Time give_up = absl::Now() + absl::Seconds(120);
-  for (int turn = 0; (*engine)->live_transfers() > 0 && absl::Now() < give_up; ++turn) {
+  for (int turn = 0; (*engine)->live_transfers() > 0 && absl::Now() < give_up;
+       ++turn) {
     if (turn == kReaderStartsAt) {
       receiver = std::thread([&] {
         checks =
@@ -219,7 +222,8 @@ TEST_P(StressTest, StormOfCancelsAndTimeoutsLeavesEngineClean) {
   }
   if (!receiver.joinable()) {
     receiver = std::thread([&] {
-      checks = CheckStreams(storm.receivers(), storm.expected, absl::Seconds(120));
+      checks =
+          CheckStreams(storm.receivers(), storm.expected, absl::Seconds(120));
     });
   }
   receiver.join();
@@ -245,8 +249,7 @@ TEST_P(StressTest, StormOfCancelsAndTimeoutsLeavesEngineClean) {
   }
   EXPECT_GT(cancelled_before_start, 0);
   const EngineStats stats = (*engine)->stats();
-  std::cout << "storm: "
-            << stats.completed_with(absl::StatusCode::kCancelled)
+  std::cout << "storm: " << stats.completed_with(absl::StatusCode::kCancelled)
             << " cancelled, "
             << stats.completed_with(absl::StatusCode::kDeadlineExceeded)
             << " past their deadline, of " << kTransfers << "\n";
@@ -273,8 +276,7 @@ TEST_P(StressTest, EngineHoldsNoFdAfterItsTransfers) {
   const int before = testing::CountOpenFds();
   ASSERT_GT(before, 0);
   {
-    absl::StatusOr<std::unique_ptr<Engine>> engine =
-        Engine::Create(options());
+    absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
     ASSERT_THAT(engine, IsOk());
     std::vector<TransferId> ids;
     SubmitAll(**engine, batch, ids);
@@ -317,13 +319,11 @@ TEST(AutoBackendTest, FallsBackAndSaysWhyWhenIoUringIsRefused) {
   ASSERT_THAT(pair, IsOk());
   testing::Drainer drainer(pair->receiver.get());
   TransferResult result;
-  ASSERT_THAT((*engine)->Submit({.socket_fd = pair->sender.get(),
-                                 .file_fd = file.fd(),
-                                 .offset = 99},
-                                [&](TransferId, const TransferResult& r) {
-                                  result = r;
-                                }),
-              IsOk());
+  ASSERT_THAT(
+      (*engine)->Submit(
+          {.socket_fd = pair->sender.get(), .file_fd = file.fd(), .offset = 99},
+          [&](TransferId, const TransferResult& r) { result = r; }),
+      IsOk());
   ASSERT_THAT((*engine)->Run(), IsOk());
   EXPECT_THAT(result.status, IsOk());
   pair->sender.reset();

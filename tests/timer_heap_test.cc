@@ -11,7 +11,9 @@
 namespace sluice::internal {
 namespace {
 
-absl::Time At(int seconds) { return absl::UnixEpoch() + absl::Seconds(seconds); }
+absl::Time At(int seconds) {
+  return absl::UnixEpoch() + absl::Seconds(seconds);
+}
 
 TEST(TimerHeapTest, PopsInTimeOrderAcrossSetsMovesAndRemovals) {
   std::mt19937 rng(42);

@@ -135,7 +135,8 @@ struct TransferResult {
 
 // Runs exactly once per accepted transfer, on the thread that polls the
 // engine. It may call Submit() and Cancel() on the same engine.
-using DoneCallback = absl::AnyInvocable<void(TransferId, const TransferResult&)>;
+using DoneCallback =
+    absl::AnyInvocable<void(TransferId, const TransferResult&)>;
 
 }  // namespace sluice
 

@@ -27,11 +27,9 @@ TEST(ByteRangeTest, ServesEachFormOfOneRange) {
 }
 
 TEST(ByteRangeTest, SaysWhenNothingCanBeServed) {
-  for (absl::string_view value :
-       {"bytes=1000-", "bytes=1000-2000", "bytes=-0",
-        "bytes=99999999999999999999999-"}) {
-    EXPECT_EQ(ParseRange(value, 1000).kind, RangeKind::kUnsatisfiable)
-        << value;
+  for (absl::string_view value : {"bytes=1000-", "bytes=1000-2000", "bytes=-0",
+                                  "bytes=99999999999999999999999-"}) {
+    EXPECT_EQ(ParseRange(value, 1000).kind, RangeKind::kUnsatisfiable) << value;
   }
   EXPECT_EQ(ParseRange("bytes=0-", 0).kind, RangeKind::kUnsatisfiable);
   EXPECT_EQ(ParseRange("bytes=-5", 0).kind, RangeKind::kUnsatisfiable);

@@ -73,7 +73,7 @@ TEST(HttpRequestTest, RejectsMalformedHeads) {
            {"GET /a\x01 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
            {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
            {"GET / HTTX/1.1\r\nHost: x\r\n\r\n", 400},
-           {"GET / HTTP/1.1\r\n\r\n", 400},                       // no Host
+           {"GET / HTTP/1.1\r\n\r\n", 400},                        // no Host
            {"GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400},  // two
            {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400},  // space before ':'
            {"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400},
@@ -105,8 +105,8 @@ TEST(HttpRequestTest, RejectsMalformedHeads) {
 TEST(HttpRequestTest, BoundsTheHead) {
   const std::string start = "GET / HTTP/1.1\r\nHost: x\r\nX-Long: ";
   // Exactly at the bound: accepted.
-  std::string fits = start + std::string(kBound - start.size() - 4, 'a') +
-                     "\r\n\r\n";
+  std::string fits =
+      start + std::string(kBound - start.size() - 4, 'a') + "\r\n\r\n";
   ASSERT_EQ(fits.size(), kBound);
   EXPECT_EQ(Parse(fits).outcome, ParseOutcome::kComplete);
   // One byte more: 431 once the bound is reached without the head's end,

@@ -41,12 +41,12 @@ inline std::string ConfigName(
 }
 
 // Skips the running test when `config`'s backend cannot run here.
-#define SLUICE_SKIP_UNLESS_AVAILABLE(config)                                \
-  do {                                                                      \
+#define SLUICE_SKIP_UNLESS_AVAILABLE(config)                                   \
+  do {                                                                         \
     if (absl::Status probe = ::sluice::ProbeBackend((config).options.backend); \
-        !probe.ok()) {                                                      \
-      GTEST_SKIP() << (config).name << " unavailable: " << probe;           \
-    }                                                                       \
+        !probe.ok()) {                                                         \
+      GTEST_SKIP() << (config).name << " unavailable: " << probe;              \
+    }                                                                          \
   } while (0)
 
 }  // namespace sluice::testing

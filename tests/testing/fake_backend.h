@@ -35,7 +35,8 @@ class FakeClock final : public internal::Clock {
 class FakeBackend final : public internal::Backend {
  public:
   // How an auto-answered push ends; by default it moves everything offered.
-  using Answer = std::function<internal::PushOutcome(const internal::PushRequest&)>;
+  using Answer =
+      std::function<internal::PushOutcome(const internal::PushRequest&)>;
 
   explicit FakeBackend(FakeClock& clock) : clock_(clock) {}
 
@@ -79,7 +80,8 @@ class FakeBackend final : public internal::Backend {
                     std::vector<internal::PushOutcome>& outcomes) override {
     waits_.push_back(timeout);
     if (answer_) {
-      for (const auto& [id, request] : pending_) ready_.push_back(answer_(request));
+      for (const auto& [id, request] : pending_)
+        ready_.push_back(answer_(request));
       pending_.clear();
     }
     if (ready_.empty() && timeout != absl::InfiniteDuration()) {

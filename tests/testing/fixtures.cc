@@ -23,8 +23,8 @@ namespace sluice::testing {
 
 PatternFile::PatternFile(uint64_t size) : size_(size) {
   const char* dir = std::getenv("TEST_TMPDIR");
-  std::string templ = absl::StrCat(dir != nullptr ? dir : "/tmp",
-                                   "/sluice-pattern-XXXXXX");
+  std::string templ =
+      absl::StrCat(dir != nullptr ? dir : "/tmp", "/sluice-pattern-XXXXXX");
   UniqueFd writer(::mkstemp(templ.data()));
   if (!writer.valid()) {
     ADD_FAILURE() << absl::ErrnoToStatus(errno, "mkstemp");
@@ -112,9 +112,9 @@ std::vector<std::string> DrainAll(const std::vector<int>& fds,
   return data;
 }
 
-std::vector<StreamCheck> CheckStreams(const std::vector<int>& fds,
-                                      const std::vector<ExpectedStream>& expected,
-                                      absl::Duration limit) {
+std::vector<StreamCheck> CheckStreams(
+    const std::vector<int>& fds, const std::vector<ExpectedStream>& expected,
+    absl::Duration limit) {
   std::vector<StreamCheck> checks(fds.size());
   tools::ReadStreams(
       fds, tools::Keep::kBytes, absl::Now() + limit,

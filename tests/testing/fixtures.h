@@ -99,9 +99,9 @@ struct StreamCheck {
 
 // Reads every fd until it reaches EOF (or `limit` passes), on the calling
 // thread, checking each byte against `expected` without keeping the data.
-std::vector<StreamCheck> CheckStreams(const std::vector<int>& fds,
-                                      const std::vector<ExpectedStream>& expected,
-                                      absl::Duration limit);
+std::vector<StreamCheck> CheckStreams(
+    const std::vector<int>& fds, const std::vector<ExpectedStream>& expected,
+    absl::Duration limit);
 
 // Reads what `fd` holds now without blocking (until EAGAIN or EOF).
 std::string ReadAvailable(int fd);

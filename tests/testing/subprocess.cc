@@ -17,7 +17,8 @@ namespace {
 
 pid_t Spawn(const std::vector<std::string>& argv, int out_fd, int err_fd) {
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {

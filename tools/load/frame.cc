@@ -13,9 +13,8 @@ namespace sluice::load {
 
 std::string MakeHead(const Frame& frame) {
   const uint64_t total = std::max<uint64_t>(frame.head_bytes, kFrameBytes);
-  std::string head = absl::StrFormat("SLD1 %08x %016x %016x %08x",
-                                     frame.object, frame.offset, frame.count,
-                                     total);
+  std::string head = absl::StrFormat("SLD1 %08x %016x %016x %08x", frame.object,
+                                     frame.offset, frame.count, total);
   head.resize(kFrameBytes - 1, ' ');
   head.push_back('\n');
   head += MakePlainHead(static_cast<size_t>(total - kFrameBytes));
@@ -27,8 +26,8 @@ std::optional<Frame> ParseFrame(absl::string_view bytes) {
       bytes[kFrameBytes - 1] != '\n') {
     return std::nullopt;
   }
-  std::vector<absl::string_view> fields = absl::StrSplit(
-      bytes.substr(5, kFrameBytes - 6), ' ', absl::SkipEmpty());
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(bytes.substr(5, kFrameBytes - 6), ' ', absl::SkipEmpty());
   if (fields.size() != 4) return std::nullopt;
   Frame frame;
   uint32_t object;

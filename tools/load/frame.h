@@ -3,7 +3,8 @@
 // The head sluice-load puts before each object: a fixed 64-byte frame line
 // naming the object, the slice and the head's full length, then filler up
 // to --header-bytes. A sink that knows the frame can check every body byte
-// (PatternByte(offset, object), pattern/pattern.h) and count transfers; a discarding sink ignores it.
+// (PatternByte(offset, object), pattern/pattern.h) and count transfers; a
+// discarding sink ignores it.
 
 #ifndef SLUICE_TOOLS_LOAD_FRAME_H_
 #define SLUICE_TOOLS_LOAD_FRAME_H_

@@ -108,8 +108,8 @@ int RunSink() {
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // threads inherit the mask
   tools::RaiseFdLimit(1 << 16);
-  absl::StatusOr<std::unique_ptr<LoadSink>> sink = LoadSink::Start(
-      *address, SinkThreads(), absl::GetFlag(FLAGS_verify));
+  absl::StatusOr<std::unique_ptr<LoadSink>> sink =
+      LoadSink::Start(*address, SinkThreads(), absl::GetFlag(FLAGS_verify));
   if (!sink.ok()) {
     std::fprintf(stderr, "sluice-load sink: %s\n",
                  sink.status().ToString().c_str());
@@ -122,12 +122,12 @@ int RunSink() {
   int signal = 0;
   sigwait(&stop, &signal);
   const SinkTotals totals = (*sink)->totals();
-  std::printf("sink: %llu connections, %llu bytes, %llu frames, %llu "
-              "mismatched bytes\n",
-              (unsigned long long)totals.connections,
-              (unsigned long long)totals.bytes,
-              (unsigned long long)totals.frames,
-              (unsigned long long)totals.mismatched_bytes);
+  std::printf(
+      "sink: %llu connections, %llu bytes, %llu frames, %llu "
+      "mismatched bytes\n",
+      (unsigned long long)totals.connections, (unsigned long long)totals.bytes,
+      (unsigned long long)totals.frames,
+      (unsigned long long)totals.mismatched_bytes);
   return totals.mismatched_bytes == 0 ? 0 : 1;
 }
 
@@ -194,7 +194,8 @@ int RunSender() {
   const DataPath uring_path = UringPathFlag();
   const std::string dir = absl::GetFlag(FLAGS_dir);
   if (verify && !dir.empty()) {
-    UsageError("--verify checks generated objects; it cannot check --dir files");
+    UsageError(
+        "--verify checks generated objects; it cannot check --dir files");
   }
 
   std::unique_ptr<LoadSink> local_sink;
@@ -221,7 +222,8 @@ int RunSender() {
     absl::StatusOr<std::unique_ptr<LoadSink>> sink =
         LoadSink::Start(*listen, SinkThreads(), verify);
     if (!sink.ok()) {
-      std::fprintf(stderr, "sluice-load: %s\n", sink.status().ToString().c_str());
+      std::fprintf(stderr, "sluice-load: %s\n",
+                   sink.status().ToString().c_str());
       return 1;
     }
     local_sink = *std::move(sink);
@@ -251,8 +253,7 @@ int RunSender() {
                "sluice-load: %d connections, %d thread(s), %zu objects "
                "(%.1f MiB), %s, %s per backend%s, sink %s\n",
                connections, threads, set->objects().size(),
-               double(set->total_bytes()) / (1 << 20),
-               offset_flag.c_str(),
+               double(set->total_bytes()) / (1 << 20), offset_flag.c_str(),
                transfers > 0 ? absl::StrCat(transfers, " transfers").c_str()
                              : absl::FormatDuration(duration).c_str(),
                rounds > 1 ? absl::StrCat(" x ", rounds, " rounds").c_str() : "",
@@ -279,11 +280,13 @@ int RunSender() {
           absl::SleepFor(absl::Seconds(1));
           if (done.load()) break;
           const double s = absl::ToDoubleSeconds(absl::Now() - start);
-          std::fprintf(stderr, "\r%-9s round %d: %6.2f GiB/s %10.0f transfers/s %llu errors   ",
-                       std::string(BackendKindName(results[i].backend)).c_str(),
-                       round + 1, double(progress.bytes.load()) / (1 << 30) / s,
-                       double(progress.transfers.load()) / s,
-                       (unsigned long long)progress.errors.load());
+          std::fprintf(
+              stderr,
+              "\r%-9s round %d: %6.2f GiB/s %10.0f transfers/s %llu errors   ",
+              std::string(BackendKindName(results[i].backend)).c_str(),
+              round + 1, double(progress.bytes.load()) / (1 << 30) / s,
+              double(progress.transfers.load()) / s,
+              (unsigned long long)progress.errors.load());
         }
       });
       absl::StatusOr<RoundResult> result = RunRound(config, progress);

@@ -149,8 +149,9 @@ void PrintReport(std::FILE* out, const std::vector<BackendRounds>& results) {
                         Median(b, [](auto& r) { return r.latency_p999_us; }))
             .c_str(),
         transfers ? double(syscalls) / double(transfers) : 0.0,
-        submits ? absl::StrFormat("%.1f", double(sqes) / double(submits)).c_str()
-                : "-",
+        submits
+            ? absl::StrFormat("%.1f", double(sqes) / double(submits)).c_str()
+            : "-",
         ErrorText(Errors(b.rounds)).c_str());
   }
   const BackendRounds* base = Find(results, BackendKind::kSendfile);
@@ -165,12 +166,16 @@ void PrintReport(std::FILE* out, const std::vector<BackendRounds>& results) {
     std::fprintf(
         out, "%-9s %6.2fx %6.2fx %6.2fx\n",
         std::string(BackendKindName(b.backend)).c_str(),
-        base_gib > 0 ? Median(b, [](auto& r) { return r.gib_per_s(); }) / base_gib : 0,
-        base_xfers > 0
-            ? Median(b, [](auto& r) { return r.transfers_per_s(); }) / base_xfers
+        base_gib > 0
+            ? Median(b, [](auto& r) { return r.gib_per_s(); }) / base_gib
             : 0,
-        base_cpu > 0 ? Median(b, [](auto& r) { return r.cpu_s_per_gib(); }) / base_cpu
-                     : 0);
+        base_xfers > 0
+            ? Median(b, [](auto& r) { return r.transfers_per_s(); }) /
+                  base_xfers
+            : 0,
+        base_cpu > 0
+            ? Median(b, [](auto& r) { return r.cpu_s_per_gib(); }) / base_cpu
+            : 0);
   }
 }
 
@@ -207,9 +212,9 @@ nlohmann::json ReportJson(const nlohmann::json& params,
           {"p99", Median(b, [](auto& r) { return r.latency_p99_us; })},
           {"p999", Median(b, [](auto& r) { return r.latency_p999_us; })}}},
         {"submits_per_transfer",
-         transfers ? double(Sum(b.rounds, &RoundResult::syscalls)) /
-                         double(transfers)
-                   : 0.0},
+         transfers
+             ? double(Sum(b.rounds, &RoundResult::syscalls)) / double(transfers)
+             : 0.0},
         {"errors", errors},
         {"rounds", rounds},
     });

@@ -39,8 +39,9 @@ struct ThreadResult {
 
 double Percentile(std::vector<float>& values, double q) {
   if (values.empty()) return 0;
-  const size_t k = std::min(values.size() - 1,
-                            static_cast<size_t>(q * static_cast<double>(values.size())));
+  const size_t k =
+      std::min(values.size() - 1,
+               static_cast<size_t>(q * static_cast<double>(values.size())));
   std::nth_element(values.begin(), values.begin() + static_cast<long>(k),
                    values.end());
   return values[k];
@@ -50,7 +51,8 @@ double Percentile(std::vector<float>& values, double q) {
 void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
               uint64_t seed, absl::Time end, std::atomic<uint64_t>& started,
               Progress& progress, ThreadResult& out) {
-  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(config.engine);
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create(config.engine);
   if (!engine.ok()) {
     out.failure = engine.status();
     return;
@@ -74,10 +76,9 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
     spec.offset = pick.offset;
     spec.count = pick.count;
     spec.idle_timeout = absl::Seconds(30);
-    spec.header = config.framed
-                      ? MakeHead({pick.object, pick.offset, pick.count,
-                                  config.header_bytes})
-                      : MakePlainHead(config.header_bytes);
+    spec.header = config.framed ? MakeHead({pick.object, pick.offset,
+                                            pick.count, config.header_bytes})
+                                : MakePlainHead(config.header_bytes);
     const absl::Time submitted = absl::Now();
     absl::StatusOr<TransferId> id = (*engine)->Submit(
         std::move(spec), [&, submitted](TransferId, const TransferResult& r) {

@@ -78,8 +78,8 @@ struct Stream {
           const size_t take = static_cast<size_t>(
               std::min<uint64_t>(size, frame.count - body_done));
           for (size_t i = 0; i < take; ++i) {
-            if (data[i] !=
-                tools::PatternByte(frame.offset + body_done + i, frame.object)) {
+            if (data[i] != tools::PatternByte(frame.offset + body_done + i,
+                                              frame.object)) {
               ++ack.mismatched_bytes;
             }
           }

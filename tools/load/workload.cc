@@ -29,8 +29,7 @@ absl::StatusOr<SizeMix> ParseSizeMix(absl::string_view text) {
     uint64_t size = 0;
     double weight = 1;
     if (size_weight.empty() || size_weight.size() > 2 ||
-        !tools::ParseByteSize(size_weight[0], size) ||
-        size == 0 ||
+        !tools::ParseByteSize(size_weight[0], size) || size == 0 ||
         (size_weight.size() == 2 &&
          (!absl::SimpleAtod(size_weight[1], &weight) || weight <= 0))) {
       return absl::InvalidArgumentError(absl::StrFormat(
@@ -71,8 +70,8 @@ absl::StatusOr<ObjectSet> ObjectSet::Generate(const SizeMix& mix, int count,
     if (absl::Status written =
             tools::WritePattern(fd, object.size, static_cast<uint32_t>(i));
         !written.ok()) {
-      return absl::Status(written.code(), absl::StrCat(object.path, ": ",
-                                                       written.message()));
+      return absl::Status(written.code(),
+                          absl::StrCat(object.path, ": ", written.message()));
     }
     // Written back before anything is measured (writeback under a run
     // slows whichever backend runs first).

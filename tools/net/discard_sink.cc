@@ -16,8 +16,7 @@ DiscardSink::DiscardSink(std::vector<int> fds, int threads) {
   std::vector<std::vector<int>> shares(threads);
   for (size_t i = 0; i < fds.size(); ++i) shares[i % threads].push_back(fds[i]);
   for (std::vector<int>& share : shares) {
-    threads_.emplace_back(
-        [this, share = std::move(share)] { Drain(share); });
+    threads_.emplace_back([this, share = std::move(share)] { Drain(share); });
   }
 }
 

@@ -32,7 +32,9 @@ class DiscardSink {
   // Waits for every fd's EOF and returns the bytes received.
   uint64_t Join();
   // Bytes received so far.
-  uint64_t received() const { return received_.load(std::memory_order_relaxed); }
+  uint64_t received() const {
+    return received_.load(std::memory_order_relaxed);
+  }
   // CPU seconds the sink's threads used; valid after Join(). Subtract it
   // from ProcessCpuSeconds() to get what the sender (and the kernel threads
   // it drives, such as io-wq workers) cost.

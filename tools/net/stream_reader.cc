@@ -21,8 +21,7 @@ bool IsTcpSocket(int fd) {
 }
 
 ReceiveResult ReceiveSome(int fd, absl::Span<char> buffer, Keep keep) {
-  const int flags =
-      MSG_DONTWAIT | (keep == Keep::kBytes ? 0 : MSG_TRUNC);
+  const int flags = MSG_DONTWAIT | (keep == Keep::kBytes ? 0 : MSG_TRUNC);
   // TCP with MSG_TRUNC never touches the buffer (tcp_recvmsg skips the copy).
   const size_t size = keep == Keep::kCountTcp ? size_t{1} << 30 : buffer.size();
   while (true) {
@@ -48,16 +47,16 @@ void ReadStreams(absl::Span<const int> fds, Keep keep, absl::Time deadline,
   for (size_t i = 0; i < fds.size(); ++i) {
     open.push_back(pollfd{fds[i], POLLIN, 0});
     index.push_back(i);
-    keeps.push_back(keep == Keep::kCount && IsTcpSocket(fds[i]) ? Keep::kCountTcp
-                                                                : keep);
+    keeps.push_back(
+        keep == Keep::kCount && IsTcpSocket(fds[i]) ? Keep::kCountTcp : keep);
   }
   std::vector<char> buffer(256 * 1024);
   while (!open.empty()) {
     const absl::Time now = absl::Now();
     if (now >= deadline) return;
     // Short waits, so the deadline is noticed on a quiet set.
-    const int timeout_ms = static_cast<int>(std::clamp<int64_t>(
-        absl::ToInt64Milliseconds(deadline - now), 1, 100));
+    const int timeout_ms = static_cast<int>(
+        std::clamp<int64_t>(absl::ToInt64Milliseconds(deadline - now), 1, 100));
     if (::poll(open.data(), open.size(), timeout_ms) <= 0) continue;
     for (size_t i = 0; i < open.size();) {
       if (open[i].revents == 0) {

@@ -12,7 +12,8 @@ std::string PatternSlice(uint64_t size, uint64_t offset, uint64_t count,
   if (offset >= size) return out;
   const uint64_t end = offset + std::min(count, size - offset);
   out.resize(end - offset);
-  for (uint64_t i = offset; i < end; ++i) out[i - offset] = PatternByte(i, seed);
+  for (uint64_t i = offset; i < end; ++i)
+    out[i - offset] = PatternByte(i, seed);
   return out;
 }
 

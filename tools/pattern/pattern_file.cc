@@ -34,7 +34,8 @@ absl::StatusOr<UniqueFd> MakeCachedPatternFile(uint64_t size) {
   }
   // Written back before anything is measured: pages still under writeback
   // made whichever backend ran first look up to 1.35x slower.
-  if (::fdatasync(fd.get()) != 0) return absl::ErrnoToStatus(errno, "fdatasync");
+  if (::fdatasync(fd.get()) != 0)
+    return absl::ErrnoToStatus(errno, "fdatasync");
   return fd;
 }
 

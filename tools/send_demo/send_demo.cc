@@ -168,13 +168,12 @@ int main(int argc, char** argv) {
     const double gib = static_cast<double>(o.bytes) / (1 << 30);
     const double rate = gib / o.seconds;
     if (first_rate == 0) first_rate = rate;
-    std::printf("%-10s %12.2f %10.2f %10llu %12.3f %14.1f %9.2fx\n",
-                std::string(sluice::BackendKindName(backend)).c_str(), gib,
-                rate, static_cast<unsigned long long>(o.transfers),
-                o.cpu_seconds / gib,
-                static_cast<double>(o.syscalls) /
-                    static_cast<double>(o.transfers),
-                rate / first_rate);
+    std::printf(
+        "%-10s %12.2f %10.2f %10llu %12.3f %14.1f %9.2fx\n",
+        std::string(sluice::BackendKindName(backend)).c_str(), gib, rate,
+        static_cast<unsigned long long>(o.transfers), o.cpu_seconds / gib,
+        static_cast<double>(o.syscalls) / static_cast<double>(o.transfers),
+        rate / first_rate);
     if (o.received != o.bytes) {
       std::fprintf(stderr, "%s: sent %llu bytes but the sink got %llu\n",
                    std::string(sluice::BackendKindName(backend)).c_str(),

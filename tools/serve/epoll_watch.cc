@@ -19,9 +19,9 @@ absl::Status Control(int epoll_fd, int op, int fd, uint32_t events,
   if (::epoll_ctl(epoll_fd, op, fd, &event) != 0) {
     const int err = errno;
     return absl::ErrnoToStatus(
-        err, absl::StrCat(op == EPOLL_CTL_ADD ? "epoll_ctl(ADD)"
-                                              : "epoll_ctl(MOD)",
-                          " on fd ", fd));
+        err,
+        absl::StrCat(op == EPOLL_CTL_ADD ? "epoll_ctl(ADD)" : "epoll_ctl(MOD)",
+                     " on fd ", fd));
   }
   return absl::OkStatus();
 }

@@ -203,9 +203,9 @@ RequestHeadParse ParseRequestHead(absl::string_view buffer,
     return Error(has_content_length ? 400 : 501,
                  "Transfer-Encoding in a request is not supported");
   }
-  request.keep_alive = request.minor_version == 1 ? !connection_close
-                                                  : connection_keep_alive &&
-                                                        !connection_close;
+  request.keep_alive = request.minor_version == 1
+                           ? !connection_close
+                           : connection_keep_alive && !connection_close;
   parse.outcome = ParseOutcome::kComplete;
   parse.consumed = start + end + 4;
   return parse;

@@ -86,7 +86,8 @@ int Main(int argc, char** argv) {
   std::vector<char*> args = tools::NormalizeFlagNames(argc, argv);
   const std::vector<char*> rest =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
-  if (rest.size() > 1) UsageError(absl::StrCat("unexpected argument ", rest[1]));
+  if (rest.size() > 1)
+    UsageError(absl::StrCat("unexpected argument ", rest[1]));
 
   const std::string root = absl::GetFlag(FLAGS_root);
   if (root.empty()) UsageError("--root is required");
@@ -104,10 +105,9 @@ int Main(int argc, char** argv) {
   if (address->family() != AF_INET && address->family() != AF_INET6) {
     UsageError("--listen must be a TCP address");
   }
-  for (absl::Duration d :
-       {absl::GetFlag(FLAGS_header_timeout),
-        absl::GetFlag(FLAGS_keepalive_timeout),
-        absl::GetFlag(FLAGS_send_timeout)}) {
+  for (absl::Duration d : {absl::GetFlag(FLAGS_header_timeout),
+                           absl::GetFlag(FLAGS_keepalive_timeout),
+                           absl::GetFlag(FLAGS_send_timeout)}) {
     if (d <= absl::ZeroDuration()) UsageError("timeouts must be positive");
   }
 
@@ -152,15 +152,16 @@ int Main(int argc, char** argv) {
     absl::StatusOr<std::unique_ptr<Worker>> worker = Worker::Create(
         options, static_cast<size_t>(i), *std::move(listener), &board);
     if (!worker.ok()) {
-      Fail(absl::StrCat("starting thread ", i, ": ",
-                        worker.status().message()));
+      Fail(
+          absl::StrCat("starting thread ", i, ": ", worker.status().message()));
     }
     workers.push_back(*std::move(worker));
   }
-  std::printf("sluice-serve listening on %s (root %s, %d thread%s, backend %s)\n",
-              address->ToString().c_str(), root.c_str(), threads,
-              threads == 1 ? "" : "s",
-              std::string(BackendKindName(workers[0]->backend())).c_str());
+  std::printf(
+      "sluice-serve listening on %s (root %s, %d thread%s, backend %s)\n",
+      address->ToString().c_str(), root.c_str(), threads,
+      threads == 1 ? "" : "s",
+      std::string(BackendKindName(workers[0]->backend())).c_str());
   std::fflush(stdout);
 
   std::atomic<bool> failed{false};

@@ -106,20 +106,34 @@ int OpenErrorStatus(int err) {
 
 absl::string_view ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 206: return "Partial Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 416: return "Range Not Satisfiable";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
+    case 200:
+      return "OK";
+    case 206:
+      return "Partial Content";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 416:
+      return "Range Not Satisfiable";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
   }
   return "Unknown";
 }
@@ -130,11 +144,11 @@ Response TextResponse(int status, absl::string_view content_type,
   Response response;
   response.status = status;
   response.close = !KeepAlive(request);
-  response.head = Head(
-      status, date,
-      absl::StrCat("Content-Type: ", content_type, "\r\nContent-Length: ",
-                   body.size(), "\r\nCache-Control: no-store\r\n", fields),
-      request, response.close);
+  response.head = Head(status, date,
+                       absl::StrCat("Content-Type: ", content_type,
+                                    "\r\nContent-Length: ", body.size(),
+                                    "\r\nCache-Control: no-store\r\n", fields),
+                       request, response.close);
   if (request == nullptr || request->method != "HEAD") {
     response.body = std::move(body);
   }
@@ -158,7 +172,8 @@ Response RespondToRequest(const HttpRequest& request, int root_fd,
   if (!path.ok()) return ErrorResponse(400, &request, date);
 
   UniqueFd file(OpenBeneath(root_fd, *path));
-  if (!file.valid()) return ErrorResponse(OpenErrorStatus(errno), &request, date);
+  if (!file.valid())
+    return ErrorResponse(OpenErrorStatus(errno), &request, date);
   struct stat st;
   if (::fstat(file.get(), &st) != 0) return ErrorResponse(500, &request, date);
   // Never a listing, never a device or FIFO.

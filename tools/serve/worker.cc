@@ -115,8 +115,8 @@ absl::Status Worker::Loop() {
     if (wake != absl::InfiniteFuture()) {
       const absl::Duration wait = wake - absl::Now();
       timeout_ms = static_cast<int>(std::clamp<int64_t>(
-          absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))),
-          0, 60'000));
+          absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))), 0,
+          60'000));
     }
     // Idle threads still refresh what /-/stats shows.
     if (options_.stats_page && (timeout_ms < 0 || timeout_ms > 1000)) {
@@ -175,7 +175,8 @@ absl::Status Worker::Loop() {
 }
 
 void Worker::OnAccepted(UniqueFd fd) {
-  auto connection = std::make_unique<Connection>(next_id_++, std::move(fd), now_);
+  auto connection =
+      std::make_unique<Connection>(next_id_++, std::move(fd), now_);
   Connection& c = *connection;
   if (!Watch(epoll_.get(), c.fd.get(), kConnectionEvents, c.id).ok()) {
     return;  // the Connection's UniqueFd closes it
@@ -251,10 +252,10 @@ void Worker::Advance(Connection& c) {
         c.response.target = std::string(request.target);
       }
       Respond(c, options_.stats_page && IsStatsRequest(request)
-                  ? (PublishStats(),
-                     TextResponse(200, "application/json", board_->Json(),
-                                  &request, Date()))
-                  : RespondToRequest(request, options_.root_fd, Date()));
+                     ? (PublishStats(),
+                        TextResponse(200, "application/json", board_->Json(),
+                                     &request, Date()))
+                     : RespondToRequest(request, options_.root_fd, Date()));
       c.in.erase(0, parse.consumed);
       c.scanned = 0;
       continue;
@@ -271,8 +272,8 @@ void Worker::Advance(Connection& c) {
     }
 
     if (c.readable) {
-      const Io read = c.ReadMore(absl::MakeSpan(scratch_.get(), kReadChunk),
-                                 now_);
+      const Io read =
+          c.ReadMore(absl::MakeSpan(scratch_.get(), kReadChunk), now_);
       if (read == Io::kDone) continue;
       // A failed read, or the peer's EOF: whatever partial request is left
       // can never complete.
@@ -361,8 +362,8 @@ void Worker::Linger(Connection& c) {
   }
   // Bounded per call; the linger timer bounds the total.
   for (int i = 0; i < 16 && c.readable; ++i) {
-    const Io read = c.ReadMore(absl::MakeSpan(scratch_.get(), kReadChunk),
-                               now_);
+    const Io read =
+        c.ReadMore(absl::MakeSpan(scratch_.get(), kReadChunk), now_);
     c.in.clear();
     if (read == Io::kEof || read == Io::kFailed) {
       Close(c);
