@@ -37,6 +37,7 @@
 #define SLUICE_ENGINE_BACKEND_H_
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -57,10 +58,24 @@ enum class SourceKind {
   kStream,
 };
 
+// Which file a regular-file source is, whatever fd names it.
+struct FileId {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  friend bool operator==(const FileId&, const FileId&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const FileId& id) {
+    return H::combine(std::move(h), id.device, id.inode);
+  }
+};
+
 struct TransferEndpoints {
   int socket_fd = -1;
   int file_fd = -1;
   SourceKind source = SourceKind::kRegularFile;
+  // Regular files only: which file, and its size at Submit().
+  FileId file_id;
+  uint64_t file_size = 0;
   // File bytes the transfer will send, where known (0: unknown), so a
   // backend can pick a data path by size.
   uint64_t size_hint = 0;
@@ -114,6 +129,9 @@ struct PushOutcome {
   // The data path that carried this push's file bytes (the last one tried,
   // if several); kAuto when the push did not reach the file part.
   DataPath data_path = DataPath::kAuto;
+  // The file bytes came from a range that was not in the page cache, read
+  // off the engine thread.
+  bool cold = false;
 };
 
 class Backend {

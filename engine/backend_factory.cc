@@ -24,9 +24,9 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateExactly(
     case BackendKind::kIoUring:
       return CreateUringBackend(options, stats);
     case BackendKind::kSendfile:
-      return CreateSendfileBackend(stats);
+      return CreateSendfileBackend(options, stats);
     case BackendKind::kReadSend:
-      return CreateReadSendBackend(stats);
+      return CreateReadSendBackend(options, stats);
     case BackendKind::kAuto:
       break;
   }

@@ -4,14 +4,24 @@
 
 namespace sluice::internal {
 
-DataPath ChooseDataPath(const DataPathInputs& inputs) {
-  if (inputs.source == SourceKind::kStream) return DataPath::kCopy;
+namespace {
+
+DataPath ChooseForHotData(const DataPathInputs& inputs) {
   if (inputs.requested != DataPath::kAuto) return inputs.requested;
   // An unknown size (0) counts as large only for splice_min_bytes == 0.
   const bool large = inputs.size_hint >= inputs.splice_min_bytes;
   const bool busy = inputs.open_transfers >= kSpliceMinTransfers;
   const bool spare_cores = inputs.cpus_per_engine >= kSpliceMinCpus;
   return large && busy && spare_cores ? DataPath::kSplice : DataPath::kSendfile;
+}
+
+}  // namespace
+
+DataPath ChooseDataPath(const DataPathInputs& inputs) {
+  if (inputs.source == SourceKind::kStream) return DataPath::kCopy;
+  const DataPath hot = ChooseForHotData(inputs);
+  if (!inputs.resident && ReadsOnEngineThread(hot)) return DataPath::kCopy;
+  return hot;
 }
 
 }  // namespace sluice::internal

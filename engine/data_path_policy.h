@@ -37,11 +37,24 @@ struct DataPathInputs {
   size_t open_transfers = 0;
   // CPUs the engine can count on (see cpu_share.h).
   unsigned cpus_per_engine = 1;
+  // Whether the push's range is in the page cache. Asked (residency.h)
+  // only where the answer matters: see ReadsOnEngineThread().
+  bool resident = true;
 };
+
+// Whether `path` reads the file on the engine thread, where a read that
+// misses the page cache stalls every transfer: only inline sendfile. (The
+// readiness backends' own calls are all on the engine thread; they ask
+// residency for every file push.)
+inline bool ReadsOnEngineThread(DataPath path) {
+  return path == DataPath::kSendfile;
+}
 
 // kSendfile, kSplice or kCopy (never kAuto). Streams always copy; a forced
 // path is taken as asked; kAuto splices a large enough transfer when there
-// are cores and transfers enough, and sends inline otherwise.
+// are cores and transfers enough, and sends inline otherwise. A range not
+// in the page cache never goes inline: it takes the copy path, whose READ
+// io_uring hands to an io-wq worker when the page cache misses.
 DataPath ChooseDataPath(const DataPathInputs& inputs);
 
 }  // namespace sluice::internal

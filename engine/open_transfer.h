@@ -19,6 +19,8 @@ struct OpenTransfer {
   // File bytes have gone out, so the data path can no longer change.
   bool file_started = false;
   bool push_pending = false;
+  // This push's range was found not in the page cache.
+  bool cold = false;
   PushProgress push;
 
   void Open(TransferId transfer, BackendHandle own,
@@ -32,11 +34,13 @@ struct OpenTransfer {
     push.outcome = PushOutcome();
     push.outcome.id = request.id;
     push_pending = true;
+    cold = false;
   }
   // The push is over; its outcome is ready to report.
   const PushOutcome& EndPush() {
     push_pending = false;
     if (push.outcome.file_bytes > 0) file_started = true;
+    push.outcome.cold = cold;
     return push.outcome;
   }
 };

@@ -11,8 +11,9 @@ namespace {
 
 class ReadSendBackend final : public ReadinessBackend {
  public:
-  ReadSendBackend(std::unique_ptr<Readiness> readiness, EngineStats& stats)
-      : ReadinessBackend(std::move(readiness), stats) {}
+  ReadSendBackend(std::unique_ptr<Readiness> readiness,
+                  const EngineOptions& options, EngineStats& stats)
+      : ReadinessBackend(std::move(readiness), options, stats) {}
 
   BackendKind kind() const override { return BackendKind::kReadSend; }
 
@@ -25,8 +26,8 @@ class ReadSendBackend final : public ReadinessBackend {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Backend>> CreateReadSendBackend(
-    EngineStats& stats) {
-  return ReadinessBackend::Create<ReadSendBackend>(stats);
+    const EngineOptions& options, EngineStats& stats) {
+  return ReadinessBackend::Create<ReadSendBackend>(options, stats);
 }
 
 }  // namespace sluice::internal

@@ -12,11 +12,12 @@
 
 #include "absl/status/statusor.h"
 #include "engine/backend.h"
+#include "sluice/engine.h"
 
 namespace sluice::internal {
 
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Backend>> CreateReadSendBackend(
-    EngineStats& stats);
+    const EngineOptions& options, EngineStats& stats);
 
 }  // namespace sluice::internal
 

@@ -4,9 +4,17 @@
 
 #include <utility>
 
+#include "engine/call_timer.h"
 #include "engine/copy_write.h"
 
 namespace sluice::internal {
+namespace {
+
+// The waiter's token for the cold-read eventfd; a transfer's token always
+// has a nonzero generation in its high half.
+constexpr uint64_t kColdReadsToken = 0;
+
+}  // namespace
 
 BackendHandle ReadinessBackend::Open(TransferId id,
                                      const TransferEndpoints& endpoints) {
@@ -27,6 +35,10 @@ void ReadinessBackend::Push(BackendHandle handle, const PushRequest& request) {
 void ReadinessBackend::Cancel(BackendHandle handle) {
   ReadinessTransfer& transfer = transfers_[handle];
   if (!transfer.push_pending) return;
+  if (transfer.warming) {
+    transfer.cancel_when_warmed = true;
+    return;
+  }
   // Calls here are synchronous, so a pending push has moved nothing that was
   // not reported: it can end right away. Its watch may still fire; the event
   // then finds no parked push and is ignored.
@@ -72,6 +84,10 @@ absl::Status ReadinessBackend::Wait(absl::Duration timeout,
 
   return readiness_->Wait(
       outcomes.empty() ? timeout : absl::ZeroDuration(), [&](uint64_t token) {
+        if (token == kColdReadsToken) {
+          WarmingDone(sigpipe, outcomes);
+          return;
+        }
         ReadinessTransfer* transfer = transfers_.FromToken(token);
         if (transfer == nullptr) return;
         transfer->socket_full = false;
@@ -89,12 +105,18 @@ WriteStep ReadinessBackend::CopyWrite(ReadinessTransfer& transfer) {
 void ReadinessBackend::Attempt(ReadinessTransfer& transfer,
                                LazySigpipeBlock& sigpipe,
                                std::vector<PushOutcome>& outcomes) {
+  if (transfer.warming || StartWarming(transfer)) return;
   const int socket_fd = transfer.endpoints.socket_fd;
   if (transfer.socket_full) {
     Park(transfer, socket_fd, Interest::kWritable, outcomes);
     return;
   }
-  switch (Write(transfer, sigpipe)) {
+  WriteStep step;
+  {
+    CallTimer timer(stats_);
+    step = Write(transfer, sigpipe);
+  }
+  switch (step) {
     case WriteStep::kDone:
     case WriteStep::kFailed:
     case WriteStep::kUnsupported:  // Write() falls back before returning it
@@ -139,11 +161,74 @@ void ReadinessBackend::Finish(ReadinessTransfer& transfer,
                               std::vector<PushOutcome>& outcomes) {
   PushOutcome& outcome = transfer.push.outcome;
   outcome.carrier = transfer.copying ? BackendKind::kReadSend : kind();
+  transfer.warmed = false;
   if (transfer.push.request.file_budget > 0) {
     outcome.data_path =
         transfer.copying ? DataPath::kCopy : DataPath::kSendfile;
   }
   outcomes.push_back(transfer.EndPush());
+}
+
+}  // namespace sluice::internal
+
+namespace sluice::internal {
+
+bool ReadinessBackend::StartWarming(ReadinessTransfer& transfer) {
+  PushProgress& push = transfer.push;
+  if (transfer.warmed || !push.file_pending() ||
+      residency_.IsResident(transfer.endpoints, push.file_position(),
+                            push.file_left())) {
+    return false;
+  }
+  if (cold_reader_ == nullptr) {
+    absl::StatusOr<std::unique_ptr<ColdReader>> reader =
+        ColdReader::Create(cold_read_threads_);
+    // Without threads (none in this build), the range is read in place.
+    if (!reader.ok()) return false;
+    cold_reader_ = *std::move(reader);
+  }
+  if (!cold_watch_armed_) {
+    if (!readiness_
+             ->Watch(cold_reader_->fd(), Interest::kReadable, kColdReadsToken)
+             .ok()) {
+      return false;
+    }
+    cold_watch_armed_ = true;
+  }
+  cold_reader_->Warm(transfer.endpoints.file_fd, push.file_position(),
+                     push.file_left(), transfers_.Token(transfer.handle));
+  transfer.warming = true;
+  transfer.cold = true;
+  ++warming_;
+  return true;
+}
+
+void ReadinessBackend::WarmingDone(LazySigpipeBlock& sigpipe,
+                                   std::vector<PushOutcome>& outcomes) {
+  cold_watch_armed_ = false;
+  std::vector<uint64_t> tokens;
+  cold_reader_->TakeDone(tokens);
+  for (const uint64_t token : tokens) {
+    --warming_;
+    ReadinessTransfer* transfer = transfers_.FromToken(token);
+    if (transfer == nullptr) continue;
+    transfer->warming = false;
+    transfer->warmed = true;
+    if (transfer->cancel_when_warmed) {
+      transfer->cancel_when_warmed = false;
+      transfer->push.outcome.cancelled = true;
+      outcomes.push_back(transfer->EndPush());
+      transfer->warmed = false;
+      continue;
+    }
+    Attempt(*transfer, sigpipe, outcomes);
+  }
+  if (warming_ > 0 &&
+      readiness_
+          ->Watch(cold_reader_->fd(), Interest::kReadable, kColdReadsToken)
+          .ok()) {
+    cold_watch_armed_ = true;
+  }
 }
 
 }  // namespace sluice::internal

@@ -19,12 +19,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/backend.h"
+#include "engine/cold_reader.h"
 #include "engine/copy_buffer.h"
 #include "engine/open_transfer.h"
 #include "engine/push_progress.h"
 #include "engine/readiness.h"
+#include "engine/residency.h"
 #include "engine/sigpipe_block.h"
 #include "engine/slot_table.h"
+#include "sluice/engine.h"
 
 namespace sluice::internal {
 
@@ -40,17 +43,25 @@ struct ReadinessTransfer : OpenTransfer {
   bool socket_full = false;
   // Bytes read from a stream source that the socket has not taken yet.
   CopyBuffer pending;
+  // Cold reads: this push's range is being read by the I/O threads, or
+  // has been (so the push goes on without asking again), and a Cancel()
+  // came while it was (the outcome waits for the read: the fd must stay
+  // open until then).
+  bool warming = false;
+  bool warmed = false;
+  bool cancel_when_warmed = false;
 };
 
 class ReadinessBackend : public Backend {
  public:
   // Creates a readiness backend of type `B` over the best waiter here.
   template <typename B>
-  static absl::StatusOr<std::unique_ptr<Backend>> Create(EngineStats& stats) {
+  static absl::StatusOr<std::unique_ptr<Backend>> Create(
+      const EngineOptions& options, EngineStats& stats) {
     absl::StatusOr<std::unique_ptr<Readiness>> readiness =
         Readiness::Create(stats);
     if (!readiness.ok()) return readiness.status();
-    return std::make_unique<B>(*std::move(readiness), stats);
+    return std::make_unique<B>(*std::move(readiness), options, stats);
   }
 
   BackendHandle Open(TransferId id,
@@ -63,8 +74,13 @@ class ReadinessBackend : public Backend {
   absl::StatusOr<int> WakeFd() override;
 
  protected:
-  ReadinessBackend(std::unique_ptr<Readiness> readiness, EngineStats& stats)
-      : readiness_(std::move(readiness)), stats_(stats) {}
+  ReadinessBackend(std::unique_ptr<Readiness> readiness,
+                   const EngineOptions& options, EngineStats& stats)
+      : readiness_(std::move(readiness)),
+        stats_(stats),
+        residency_(options.avoid_cold_reads && options.cold_read_threads > 0,
+                   stats),
+        cold_read_threads_(options.cold_read_threads) {}
 
   // Moves what it can of `transfer.push` with the backend's calls. A call
   // that may raise SIGPIPE (sendfile) takes `sigpipe.Get()` first.
@@ -82,6 +98,11 @@ class ReadinessBackend : public Backend {
   void Park(ReadinessTransfer& transfer, int fd, Interest interest,
             std::vector<PushOutcome>& outcomes);
   void Finish(ReadinessTransfer& transfer, std::vector<PushOutcome>& outcomes);
+  // Cold reads: whether the push must wait for its range to be read off
+  // the engine thread, and the reads coming back.
+  bool StartWarming(ReadinessTransfer& transfer);
+  void WarmingDone(LazySigpipeBlock& sigpipe,
+                   std::vector<PushOutcome>& outcomes);
 
   std::unique_ptr<Readiness> readiness_;
   EngineStats& stats_;
@@ -93,6 +114,14 @@ class ReadinessBackend : public Backend {
   std::vector<PushOutcome> cancelled_;
   // Where pread() lands for the copy path; free between calls.
   CopyBuffer scratch_;
+  ResidencyProbe residency_;
+  const unsigned cold_read_threads_;
+  // Made on the first cold range.
+  std::unique_ptr<ColdReader> cold_reader_;
+  // Pushes whose range the I/O threads are reading; whether the waiter
+  // watches their eventfd.
+  size_t warming_ = 0;
+  bool cold_watch_armed_ = false;
 };
 
 }  // namespace sluice::internal

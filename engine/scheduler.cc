@@ -188,6 +188,11 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
     if (outcome.carrier == BackendKind::kReadSend) ++stats_.fallbacks;
     slot->carrier = outcome.carrier;
   }
+  if (outcome.cold) {
+    ++stats_.cold_pushes;
+    stats_.cold_bytes += outcome.file_bytes;
+    slot->cold_bytes += outcome.file_bytes;
+  }
   if (outcome.data_path != DataPath::kAuto) {
     slot->path_bytes[static_cast<size_t>(outcome.data_path)] +=
         outcome.file_bytes;
@@ -300,6 +305,7 @@ void Scheduler::End(uint32_t index, absl::Status status) {
   result.next_offset = slot.plan.offset + slot.bytes_sent;
   result.backend = slot.carrier;
   result.data_path = MainPath(slot);
+  result.cold_bytes = slot.cold_bytes;
   completions_.push_back(
       Completion{id, std::move(slot.done), std::move(result)});
 

@@ -121,6 +121,7 @@ class Scheduler {
     // path a push reported.
     std::array<uint64_t, 4> path_bytes{};
     DataPath last_path = DataPath::kAuto;
+    uint64_t cold_bytes = 0;
   };
 
   struct Completion {

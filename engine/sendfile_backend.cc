@@ -21,8 +21,9 @@ namespace {
 
 class SendfileBackend final : public ReadinessBackend {
  public:
-  SendfileBackend(std::unique_ptr<Readiness> readiness, EngineStats& stats)
-      : ReadinessBackend(std::move(readiness), stats) {}
+  SendfileBackend(std::unique_ptr<Readiness> readiness,
+                  const EngineOptions& options, EngineStats& stats)
+      : ReadinessBackend(std::move(readiness), options, stats) {}
 
   BackendKind kind() const override { return BackendKind::kSendfile; }
 
@@ -60,8 +61,8 @@ class SendfileBackend final : public ReadinessBackend {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Backend>> CreateSendfileBackend(
-    EngineStats& stats) {
-  return ReadinessBackend::Create<SendfileBackend>(stats);
+    const EngineOptions& options, EngineStats& stats) {
+  return ReadinessBackend::Create<SendfileBackend>(options, stats);
 }
 
 }  // namespace sluice::internal
@@ -70,7 +71,8 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateSendfileBackend(
 
 namespace sluice::internal {
 
-absl::StatusOr<std::unique_ptr<Backend>> CreateSendfileBackend(EngineStats&) {
+absl::StatusOr<std::unique_ptr<Backend>> CreateSendfileBackend(
+    const EngineOptions&, EngineStats&) {
   return absl::UnimplementedError(
       "the sendfile backend is not built (Linux sendfile(2) unavailable or "
       "-Dlinux_backends=false)");

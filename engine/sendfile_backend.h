@@ -13,12 +13,13 @@
 
 #include "absl/status/statusor.h"
 #include "engine/backend.h"
+#include "sluice/engine.h"
 
 namespace sluice::internal {
 
 // Unimplemented on builds without Linux sendfile(2).
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Backend>> CreateSendfileBackend(
-    EngineStats& stats);
+    const EngineOptions& options, EngineStats& stats);
 
 }  // namespace sluice::internal
 

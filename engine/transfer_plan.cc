@@ -103,6 +103,9 @@ absl::StatusOr<TransferPlan> PlanTransfer(TransferSpec spec) {
   plan.length_promised = spec.count.has_value();
   if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
     plan.endpoints.source = SourceKind::kRegularFile;
+    plan.endpoints.file_id = {static_cast<uint64_t>(st.st_dev),
+                              static_cast<uint64_t>(st.st_ino)};
+    plan.endpoints.file_size = static_cast<uint64_t>(st.st_size);
     // procfs and sysfs files report size 0 yet have content: only a nonzero
     // size is trusted as the end.
     const uint64_t size = static_cast<uint64_t>(st.st_size);

@@ -16,6 +16,7 @@
 
 #include "engine/cpu_share.h"
 #include "engine/data_path_policy.h"
+#include "engine/residency.h"
 #include "engine/slot_table.h"
 #include "engine/status_macros.h"
 #include "engine/uring_copy_path.h"
@@ -36,6 +37,7 @@ class UringBackend final : public Backend {
         options_(options),
         stats_(stats),
         cpu_share_(options.cpus_per_engine),
+        residency_(options.avoid_cold_reads, stats),
         splice_(options.max_pipes, options.pipe_size) {}
 
   BackendKind kind() const override { return BackendKind::kIoUring; }
@@ -106,18 +108,30 @@ class UringBackend final : public Backend {
 
  private:
   // The path for the next file bytes of `t`'s push.
-  DataPath PathFor(const UringTransfer& t) const {
+  DataPath PathFor(UringTransfer& t) {
     if (t.copy_only) return DataPath::kCopy;
-    // Bytes left in the pipe by a short step go out before anything else.
+    // Bytes a short step left in the pipe or the buffer go out before
+    // anything else, by the path that holds them.
     if (t.splice.in_pipe > 0) return DataPath::kSplice;
-    return ChooseDataPath(DataPathInputs{
+    if (!t.copy.buffer.empty()) return DataPath::kCopy;
+    DataPathInputs inputs{
         .requested = options_.uring_data_path,
         .source = t.endpoints.source,
         .size_hint = t.endpoints.size_hint,
         .splice_min_bytes = options_.splice_min_bytes,
         .open_transfers = transfers_.live(),
         .cpus_per_engine = cpu_share_.cpus_per_engine(),
-    });
+    };
+    DataPath path = ChooseDataPath(inputs);
+    if (ReadsOnEngineThread(path)) {
+      inputs.resident = residency_.IsResident(
+          t.endpoints, t.push.file_position(), t.push.file_left());
+      if (!inputs.resident) {
+        t.cold = true;
+        path = ChooseDataPath(inputs);
+      }
+    }
+    return path;
   }
 
   UringFilePath& Path(DataPath path) {
@@ -308,6 +322,7 @@ class UringBackend final : public Backend {
   const EngineOptions options_;
   EngineStats& stats_;
   CpuShare cpu_share_;
+  ResidencyProbe residency_;
   UringSendfilePath sendfile_;
   UringSplicePath splice_;
   UringCopyPath copy_;

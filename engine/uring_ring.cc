@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "engine/call_timer.h"
 
 namespace sluice::internal {
 namespace {
@@ -161,7 +162,11 @@ bool UringRing::TaskWorkPending() const {
 }
 
 absl::Status UringRing::SubmitAndWait(absl::Duration timeout) {
-  if (timeout == absl::ZeroDuration()) return Submit();
+  if (timeout == absl::ZeroDuration()) {
+    // A submit may issue requests inline (a READ's first, non-blocking try).
+    CallTimer timer(stats_);
+    return Submit();
+  }
   ++stats_.submits;
   ++stats_.syscalls;
   int ret;

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ pkg-config meson ninja-build python3
   liburing-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev curl clang-format
+  nlohmann-json3-dev curl clang-format libfuse3-dev fuse3
 )
 
 missing=()

@@ -60,6 +60,23 @@ struct EngineOptions {
   // deadline still runs). Must be > 0.
   size_t max_active = 65536;
 
+  // Cold reads. A push about to read a file range on the engine thread
+  // (inline sendfile, pread) first asks the kernel whether the range is in
+  // the page cache (cachestat(2), Linux 6.5+); a read that misses it would
+  // stall every transfer of the engine for as long as the storage takes. A
+  // cold range is read off the thread instead: the io_uring backend takes
+  // it by its copy path (io_uring hands the READ to an io-wq worker), the
+  // sendfile and read+send backends hand it to `cold_read_threads` I/O
+  // threads that read it into the page cache, then send it as usual.
+  // Small files found resident are trusted for about 50 ms without asking
+  // again. Kernels without cachestat, and the portable build, read every
+  // range in place as before. false: never ask.
+  bool avoid_cold_reads = true;
+  // I/O threads of the sendfile and read+send backends' cold reads (each
+  // blocks in one read at a time; more cold transfers queue). 0: none,
+  // cold ranges are read on the engine thread.
+  uint32_t cold_read_threads = 2;
+
   // The rest is io_uring only.
   //
   // How the file bytes of a regular file move. Sources no zero-copy call can

@@ -53,6 +53,17 @@ struct EngineStats {
   uint64_t cqes = 0;
   uint64_t splices = 0;
 
+  // Cold reads (see EngineOptions::cold_reads): residency questions asked
+  // of the kernel (cachestat), pushes whose range was not in the page
+  // cache and so was read off the engine thread, and their file bytes.
+  uint64_t residency_probes = 0;
+  uint64_t cold_pushes = 0;
+  uint64_t cold_bytes = 0;
+  // The longest the engine thread spent inside one data call (a sendfile,
+  // read or send loop, or a submit), in nanoseconds: a stall meter. Every
+  // other counter only grows; so does this maximum.
+  uint64_t longest_call_ns = 0;
+
   // Why a kAuto engine did not take a better backend ("" when it did).
   std::string backend_note;
 

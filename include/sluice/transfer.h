@@ -131,6 +131,9 @@ struct TransferResult {
   // backend's automatic policy may switch paths between pushes); kAuto when
   // no push reached the file part.
   DataPath data_path = DataPath::kAuto;
+  // File bytes that came from ranges not in the page cache, read off the
+  // engine thread (see EngineOptions::avoid_cold_reads).
+  uint64_t cold_bytes = 0;
 };
 
 // Runs exactly once per accepted transfer, on the thread that polls the
