@@ -21,6 +21,12 @@ struct OpenTransfer {
   bool push_pending = false;
   // This push's range was found not in the page cache.
   bool cold = false;
+  // A range of this transfer was: the rest goes the cold way without
+  // asking again. Once a cold file is read sequentially, the kernel's
+  // readahead puts pages in the cache before their data arrives, and
+  // cachestat(2) counts them resident though a read of them still waits
+  // for the storage.
+  bool cold_source = false;
   PushProgress push;
 
   void Open(TransferId transfer, BackendHandle own,

@@ -176,8 +176,9 @@ namespace sluice::internal {
 bool ReadinessBackend::StartWarming(ReadinessTransfer& transfer) {
   PushProgress& push = transfer.push;
   if (transfer.warmed || !push.file_pending() ||
-      residency_.IsResident(transfer.endpoints, push.file_position(),
-                            push.file_left())) {
+      (!transfer.cold_source &&
+       residency_.IsResident(transfer.endpoints, push.file_position(),
+                             push.file_left()))) {
     return false;
   }
   if (cold_reader_ == nullptr) {
@@ -198,7 +199,7 @@ bool ReadinessBackend::StartWarming(ReadinessTransfer& transfer) {
   cold_reader_->Warm(transfer.endpoints.file_fd, push.file_position(),
                      push.file_left(), transfers_.Token(transfer.handle));
   transfer.warming = true;
-  transfer.cold = true;
+  transfer.cold = transfer.cold_source = true;
   ++warming_;
   return true;
 }

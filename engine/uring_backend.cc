@@ -124,10 +124,12 @@ class UringBackend final : public Backend {
     };
     DataPath path = ChooseDataPath(inputs);
     if (ReadsOnEngineThread(path)) {
-      inputs.resident = residency_.IsResident(
-          t.endpoints, t.push.file_position(), t.push.file_left());
+      inputs.resident =
+          !t.cold_source &&
+          residency_.IsResident(t.endpoints, t.push.file_position(),
+                                t.push.file_left());
       if (!inputs.resident) {
-        t.cold = true;
+        t.cold = t.cold_source = true;
         path = ChooseDataPath(inputs);
       }
     }

@@ -78,6 +78,36 @@ TEST_F(LoadToolTest, OtherBadFlagsAreUsageErrors) {
 
 // A short run per backend with every byte checked by the sink, and the
 // JSON report's shape.
+TEST_F(LoadToolTest, ColdShareOutsideZeroToOneIsAUsageError) {
+  ProcessResult r = Load({"--cold=1.5"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--cold"));
+}
+
+// Every transfer evicts its slice first: the bytes still arrive exactly,
+// and the report counts the cold transfers apart.
+TEST_F(LoadToolTest, ColdTransfersAreVerifiedAndReportedApart) {
+  for (BackendKind kind : AvailableBackends()) {
+    SCOPED_TRACE(BackendKindName(kind));
+    const std::string json_path = TempPath("cold.json");
+    ProcessResult r =
+        Load({absl::StrCat("--backends=", BackendKindName(kind)),
+              "--connections=4", "--transfers=40", "--verify", "--cold=1",
+              "--object-size=3MiB", "--objects=2", "--offset-mode=random-range",
+              absl::StrCat("--json=", json_path)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("cold xfers"));
+    std::ifstream in(json_path);
+    nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
+    ::unlink(json_path.c_str());
+    ASSERT_FALSE(report.is_discarded()) << "report is not JSON";
+    const nlohmann::json& result = report["results"][0];
+    EXPECT_EQ(result["cold_transfers"], 40);
+    EXPECT_TRUE(result["cold_bytes"].is_number());
+    EXPECT_TRUE(result["longest_call_ns"].is_number());
+  }
+}
+
 TEST_F(LoadToolTest, VerifiedRunPerBackendWritesTheReport) {
   for (BackendKind kind : AvailableBackends()) {
     SCOPED_TRACE(BackendKindName(kind));

@@ -68,9 +68,10 @@ struct EngineOptions {
   // it by its copy path (io_uring hands the READ to an io-wq worker), the
   // sendfile and read+send backends hand it to `cold_read_threads` I/O
   // threads that read it into the page cache, then send it as usual.
-  // Small files found resident are trusted for about 50 ms without asking
-  // again. Kernels without cachestat, and the portable build, read every
-  // range in place as before. false: never ask.
+  // Files of up to 128 KiB found resident are trusted for about 50 ms
+  // without asking again (so a small file evicted within that window is
+  // still read in place). Kernels without cachestat, and the portable build,
+  // read every range in place as before. false: never ask.
   bool avoid_cold_reads = true;
   // I/O threads of the sendfile and read+send backends' cold reads (each
   // blocks in one read at a time; more cold transfers queue). 0: none,

@@ -83,6 +83,13 @@ ABSL_FLAG(int, iowq_workers, 0,
           "io_uring io-wq workers per engine (0: the engine's default, the "
           "cores divided among the engines)");
 ABSL_FLAG(uint64_t, seed, 1, "seed for object sizes and slices");
+ABSL_FLAG(double, cold, 0,
+          "share of transfers (0..1) that evict their slice from the page "
+          "cache right before they are sent; their latency is reported apart");
+ABSL_FLAG(bool, avoid_cold_reads, true,
+          "ask whether a range is in the page cache before reading it on the "
+          "engine thread, and read cold ranges off it "
+          "(EngineOptions::avoid_cold_reads)");
 
 namespace sluice::load {
 namespace {
@@ -192,6 +199,10 @@ int RunSender() {
   }
   if (backends.empty()) UsageError("no backend to run");
   const DataPath uring_path = UringPathFlag();
+  const double cold_fraction = absl::GetFlag(FLAGS_cold);
+  if (!(cold_fraction >= 0 && cold_fraction <= 1)) {
+    UsageError("--cold: a share of transfers, from 0 to 1");
+  }
   const std::string dir = absl::GetFlag(FLAGS_dir);
   if (verify && !dir.empty()) {
     UsageError(
@@ -234,6 +245,8 @@ int RunSender() {
   // Every flag is checked before objects exist: a usage error exits without
   // unwinding, and would leave them behind.
   config.engine.uring_data_path = uring_path;
+  config.engine.avoid_cold_reads = absl::GetFlag(FLAGS_avoid_cold_reads);
+  config.cold_fraction = cold_fraction;
   config.engine.iowq_max_workers =
       static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_iowq_workers)));
   config.target = target;
@@ -330,6 +343,8 @@ int RunSender() {
         {"verify", verify},
         {"rounds", rounds},
         {"uring_path", std::string(DataPathName(uring_path))},
+        {"avoid_cold_reads", config.engine.avoid_cold_reads},
+        {"cold", cold_fraction},
         {"sink", target.ToString()},
     };
     for (const BackendRounds& b : results) {

@@ -97,6 +97,11 @@ nlohmann::json RoundJson(const RoundResult& r) {
        {{"p50", r.latency_p50_us},
         {"p99", r.latency_p99_us},
         {"p999", r.latency_p999_us}}},
+      {"cold_transfers", r.cold_transfers},
+      {"cold_latency_us",
+       {{"p50", r.cold_latency_p50_us}, {"p99", r.cold_latency_p99_us}}},
+      {"cold_bytes", r.cold_bytes},
+      {"longest_call_ns", r.longest_call_ns},
       {"submits_per_transfer",
        r.transfers ? double(r.syscalls) / double(r.transfers) : 0.0},
       {"sqes_per_submit", r.submits ? double(r.sqes) / double(r.submits) : 0.0},
@@ -154,6 +159,30 @@ void PrintReport(std::FILE* out, const std::vector<BackendRounds>& results) {
             : "-",
         ErrorText(Errors(b.rounds)).c_str());
   }
+  if (Sum(results.front().rounds, &RoundResult::cold_transfers) > 0) {
+    std::fprintf(out,
+                 "\n--cold: the latency above is the hot transfers' only\n"
+                 "%-9s %14s %-24s %12s %14s\n",
+                 "backend", "cold xfers", "cold latency p50/p99 us", "cold MiB",
+                 "stall ms (max)");
+    for (const BackendRounds& b : results) {
+      uint64_t longest = 0;
+      for (const RoundResult& r : b.rounds) {
+        longest = std::max(longest, r.longest_call_ns);
+      }
+      std::fprintf(out, "%-9s %14llu %-24s %12.1f %14.1f\n",
+                   std::string(BackendKindName(b.backend)).c_str(),
+                   static_cast<unsigned long long>(
+                       Sum(b.rounds, &RoundResult::cold_transfers)),
+                   absl::StrFormat(
+                       "%.0f/%.0f",
+                       Median(b, [](auto& r) { return r.cold_latency_p50_us; }),
+                       Median(b, [](auto& r) { return r.cold_latency_p99_us; }))
+                       .c_str(),
+                   double(Sum(b.rounds, &RoundResult::cold_bytes)) / (1 << 20),
+                   double(longest) / 1e6);
+    }
+  }
   const BackendRounds* base = Find(results, BackendKind::kSendfile);
   if (base == nullptr || results.size() < 2) return;
   const double base_gib = Median(*base, [](auto& r) { return r.gib_per_s(); });
@@ -196,7 +225,11 @@ nlohmann::json ReportJson(const nlohmann::json& params,
     nlohmann::json errors = nlohmann::json::object();
     for (const auto& [code, count] : Errors(b.rounds)) errors[code] = count;
     double seconds = 0;
-    for (const RoundResult& r : b.rounds) seconds += r.seconds;
+    uint64_t longest_call_ns = 0;
+    for (const RoundResult& r : b.rounds) {
+      seconds += r.seconds;
+      longest_call_ns = std::max(longest_call_ns, r.longest_call_ns);
+    }
     out["results"].push_back({
         {"backend", std::string(BackendKindName(b.backend))},
         {"bytes", Sum(b.rounds, &RoundResult::bytes)},
@@ -215,6 +248,9 @@ nlohmann::json ReportJson(const nlohmann::json& params,
          transfers
              ? double(Sum(b.rounds, &RoundResult::syscalls)) / double(transfers)
              : 0.0},
+        {"cold_transfers", Sum(b.rounds, &RoundResult::cold_transfers)},
+        {"cold_bytes", Sum(b.rounds, &RoundResult::cold_bytes)},
+        {"longest_call_ns", longest_call_ns},
         {"errors", errors},
         {"rounds", rounds},
     });

@@ -2,6 +2,7 @@
 
 #include "load/runner.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ struct ThreadResult {
   uint64_t file_bytes = 0;
   uint64_t transfers = 0;
   std::vector<float> latencies_us;
+  std::vector<float> cold_latencies_us;
+  uint64_t cold_bytes = 0;
   std::map<std::string, uint64_t> errors;
   EngineStats stats;
   absl::Status failure;
@@ -70,9 +73,20 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
       return;
     }
     const Pick pick = config.objects->Choose(config.offset_mode, rng);
+    const int file_fd = config.objects->objects()[pick.object].fd;
+    const bool cold = config.cold_fraction > 0 &&
+                      std::uniform_real_distribution<double>(0, 1)(rng) <
+                          config.cold_fraction;
+    if (cold) {
+      // Only clean pages can be evicted: written objects are synced first
+      // (a no-op once they are).
+      ::fdatasync(file_fd);
+      ::posix_fadvise(file_fd, static_cast<off_t>(pick.offset),
+                      static_cast<off_t>(pick.count), POSIX_FADV_DONTNEED);
+    }
     TransferSpec spec;
     spec.socket_fd = c.fd.get();
-    spec.file_fd = config.objects->objects()[pick.object].fd;
+    spec.file_fd = file_fd;
     spec.offset = pick.offset;
     spec.count = pick.count;
     spec.idle_timeout = absl::Seconds(30);
@@ -81,7 +95,8 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
                                 : MakePlainHead(config.header_bytes);
     const absl::Time submitted = absl::Now();
     absl::StatusOr<TransferId> id = (*engine)->Submit(
-        std::move(spec), [&, submitted](TransferId, const TransferResult& r) {
+        std::move(spec),
+        [&, submitted, cold](TransferId, const TransferResult& r) {
           const uint64_t bytes =
               r.header_bytes_sent + r.bytes_sent + r.trailer_bytes_sent;
           out.bytes += bytes;
@@ -96,8 +111,10 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
           }
           ++out.transfers;
           progress.transfers.fetch_add(1, std::memory_order_relaxed);
-          out.latencies_us.push_back(static_cast<float>(
-              absl::ToDoubleMicroseconds(absl::Now() - submitted)));
+          out.cold_bytes += r.cold_bytes;
+          (cold ? out.cold_latencies_us : out.latencies_us)
+              .push_back(static_cast<float>(
+                  absl::ToDoubleMicroseconds(absl::Now() - submitted)));
           send_next(c);
         });
     if (!id.ok()) {
@@ -168,6 +185,7 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
   }
 
   std::vector<float> latencies;
+  std::vector<float> cold_latencies;
   for (ThreadResult& r : results) {
     if (!r.failure.ok()) return r.failure;
     round.bytes += r.bytes;
@@ -180,7 +198,15 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
     for (const auto& [code, count] : r.errors) round.errors[code] += count;
     latencies.insert(latencies.end(), r.latencies_us.begin(),
                      r.latencies_us.end());
+    cold_latencies.insert(cold_latencies.end(), r.cold_latencies_us.begin(),
+                          r.cold_latencies_us.end());
+    round.cold_bytes += r.cold_bytes;
+    round.longest_call_ns =
+        std::max(round.longest_call_ns, r.stats.longest_call_ns);
   }
+  round.cold_transfers = cold_latencies.size();
+  round.cold_latency_p50_us = Percentile(cold_latencies, 0.5);
+  round.cold_latency_p99_us = Percentile(cold_latencies, 0.99);
   round.latency_p50_us = Percentile(latencies, 0.5);
   round.latency_p99_us = Percentile(latencies, 0.99);
   round.latency_p999_us = Percentile(latencies, 0.999);

@@ -42,6 +42,9 @@ struct RoundConfig {
   // Stop after this many transfers instead (0: by duration).
   uint64_t transfers = 0;
   uint64_t seed = 1;
+  // This share of transfers evicts its slice from the page cache
+  // (POSIX_FADV_DONTNEED) right before it is sent.
+  double cold_fraction = 0;
   // Subtracted from the process's CPU to get the sender's; may be null.
   const LoadSink* local_sink = nullptr;
 };
@@ -66,6 +69,14 @@ struct RoundResult {
   double latency_p50_us = 0;
   double latency_p99_us = 0;
   double latency_p999_us = 0;
+  // Transfers that evicted their slice first (--cold), apart: how many, their
+  // latency, the file bytes the engine read cold, and the longest any
+  // engine thread spent in one data call (its stall meter).
+  uint64_t cold_transfers = 0;
+  double cold_latency_p50_us = 0;
+  double cold_latency_p99_us = 0;
+  uint64_t cold_bytes = 0;
+  uint64_t longest_call_ns = 0;
   // System calls (io_uring_enter included) the engines made, io_uring
   // submits and the SQEs they carried.
   uint64_t syscalls = 0;
