@@ -29,33 +29,13 @@ done
 "$bench" --cold-file="$cold_file" --baseline=0s --during=0s --hot=1 >/dev/null ||
   exit 1
 
-cgroup=""
-source=$(findmnt -no SOURCE --target "$(dirname "$cold_file")")
-device=$(lsblk -no MAJ:MIN "$source" 2>/dev/null | head -1 | tr -d ' ')
-blkio=/sys/fs/cgroup/blkio
-if [[ -n "$device" && -w "$blkio" ]]; then
-  cgroup=$blkio/sluice-cold-$$
-  if mkdir "$cgroup" &&
-      echo "$device $rate" >"$cgroup/blkio.throttle.read_bps_device"; then
-    trap 'rmdir "$cgroup" 2>/dev/null' EXIT
-    echo "reads of $source ($device) throttled to $rate bytes/s"
-  else
-    rmdir "$cgroup" 2>/dev/null
-    cgroup=""
-  fi
-fi
-[[ -n "$cgroup" ]] ||
-  echo "NOT THROTTLED: no writable cgroup v1 blkio here; cold reads run at the disk's own speed"
+. bench/lib/throttle.sh
+throttle_setup "$cold_file" "$rate"
 
 run() {
   local label=$1
   shift
-  if [[ -n "$cgroup" ]]; then
-    sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cgroup" \
-      "$bench" --cold-file="$cold_file" --label="$label" "$@"
-  else
-    "$bench" --cold-file="$cold_file" --label="$label" "$@"
-  fi
+  in_cgroup "$bench" --cold-file="$cold_file" --label="$label" "$@"
 }
 
 printf '%-28s %10s %10s %7s %8s %8s %10s %9s %8s\n' configuration \

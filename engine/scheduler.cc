@@ -69,10 +69,7 @@ absl::StatusOr<TransferId> Scheduler::Submit(TransferPlan plan,
 bool Scheduler::Cancel(TransferId id) {
   Slot* slot = Find(id);
   if (slot == nullptr) return false;
-  EndSoon(SlotOf(id), absl::CancelledError(absl::StrFormat(
-                          "transfer on socket fd %d cancelled at offset %u",
-                          slot->plan.endpoints.socket_fd,
-                          slot->plan.offset + slot->bytes_sent)));
+  EndSoon(SlotOf(id), EndReason::kCancelled);
   return true;
 }
 
@@ -207,7 +204,7 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
   // the push did meanwhile (even finishing): the caller was told it would.
   if (slot->ending.has_value()) {
     --endings_pending_;
-    End(index, *std::move(slot->ending));
+    End(index, EndingStatus(*slot, *slot->ending));
     return;
   }
   if (!outcome.error.ok()) {
@@ -261,32 +258,40 @@ void Scheduler::FireTimers(absl::Time now) {
       ArmTimer(index);
       continue;
     }
-    const int fd = slot.plan.endpoints.socket_fd;
-    const uint64_t offset = slot.plan.offset + slot.bytes_sent;
-    if (IsDue(slot.plan.deadline, now)) {
-      EndSoon(index,
-              absl::DeadlineExceededError(absl::StrFormat(
-                  "deadline passed on socket fd %d at offset %u", fd, offset)));
-    } else {
-      EndSoon(index,
-              absl::DeadlineExceededError(absl::StrFormat(
-                  "no progress for %s on socket fd %d at offset %u",
-                  absl::FormatDuration(slot.plan.idle_timeout), fd, offset)));
-    }
+    EndSoon(index, IsDue(slot.plan.deadline, now) ? EndReason::kDeadline
+                                                  : EndReason::kIdle);
   }
 }
 
-void Scheduler::EndSoon(uint32_t index, absl::Status status) {
+void Scheduler::EndSoon(uint32_t index, EndReason reason) {
   Slot& slot = slots_[index];
   if (slot.ending.has_value()) return;
   if (slot.state == State::kPushed) {
     timers_.Remove(index);
-    slot.ending = std::move(status);
+    slot.ending = reason;
     ++endings_pending_;
     backend_.Cancel(slot.handle);
     return;
   }
-  End(index, std::move(status));
+  End(index, EndingStatus(slot, reason));
+}
+
+absl::Status Scheduler::EndingStatus(const Slot& slot, EndReason reason) const {
+  const int fd = slot.plan.endpoints.socket_fd;
+  const uint64_t offset = slot.plan.offset + slot.bytes_sent;
+  switch (reason) {
+    case EndReason::kCancelled:
+      return absl::CancelledError(absl::StrFormat(
+          "transfer on socket fd %d cancelled at offset %u", fd, offset));
+    case EndReason::kDeadline:
+      return absl::DeadlineExceededError(absl::StrFormat(
+          "deadline passed on socket fd %d at offset %u", fd, offset));
+    case EndReason::kIdle:
+      break;
+  }
+  return absl::DeadlineExceededError(absl::StrFormat(
+      "no progress for %s on socket fd %d at offset %u",
+      absl::FormatDuration(slot.plan.idle_timeout), fd, offset));
 }
 
 void Scheduler::End(uint32_t index, absl::Status status) {

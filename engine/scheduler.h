@@ -99,6 +99,8 @@ class Scheduler {
 
  private:
   enum class State : uint8_t { kFree, kQueued, kRunnable, kPushed };
+  // Why the scheduler itself ends a transfer before all is sent.
+  enum class EndReason : uint8_t { kCancelled, kDeadline, kIdle };
 
   struct Slot {
     uint32_t generation = 1;
@@ -113,9 +115,10 @@ class Scheduler {
     // The backend's name for it, once opened.
     BackendHandle handle;
     absl::Time last_progress;
-    // Set when a cancel or timeout hits while a push is pending: the status
-    // the transfer ends with once the backend gives the push back.
-    std::optional<absl::Status> ending;
+    // Set when a cancel or timeout hits while a push is pending: why the
+    // transfer ends once the backend gives the push back. Its status is
+    // made then, so its message names the offset the push reached.
+    std::optional<EndReason> ending;
     BackendKind carrier = BackendKind::kAuto;
     // File bytes each data path carried (indexed by DataPath), and the last
     // path a push reported.
@@ -140,7 +143,9 @@ class Scheduler {
   absl::Time Expiry(const Slot& slot) const;
   void ArmTimer(uint32_t index);
   // Ends the transfer now if no push is pending, else once it is back.
-  void EndSoon(uint32_t index, absl::Status status);
+  void EndSoon(uint32_t index, EndReason reason);
+  // The status of an ending, naming the fd and the offset reached.
+  absl::Status EndingStatus(const Slot& slot, EndReason reason) const;
   void End(uint32_t index, absl::Status status);
   bool AllSent(const Slot& slot) const;
   // The path that carried most of the slot's file bytes.

@@ -318,6 +318,31 @@ TEST_F(SchedulerTest, IdleTimeoutFiresWithoutProgress) {
   EXPECT_EQ(clock_.Now() - progress_at, absl::Seconds(5));
 }
 
+// A timeout that fires while a push is out ends the transfer when the push
+// comes back: the message names the offset that push reached, as
+// next_offset does (it used to name the offset before the push).
+TEST_F(SchedulerTest, TimeoutMessageNamesTheOffsetThePendingPushReached) {
+  Make();
+  backend_.MakeCancelsLate();
+  TransferPlan plan = Plan(100000);
+  plan.offset = 7;
+  plan.idle_timeout = absl::Seconds(5);
+  const TransferId id = Submit(std::move(plan));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_TRUE(backend_.IsPending(id));
+  clock_.Advance(absl::Seconds(6));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_EQ(ResultOf(id), nullptr);
+  // The backend could not stop the push at once: it moved 65482 bytes.
+  backend_.Answer1({.id = id, .file_bytes = 65482, .cancelled = true});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_EQ(ResultOf(id)->next_offset, 65489u);
+  EXPECT_THAT(ResultOf(id)->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("at offset 65489")));
+}
+
 TEST_F(SchedulerTest, ProgressKeepsIdleTimerAway) {
   Make({.quantum_bytes = 10});
   TransferPlan plan = Plan(1000);
