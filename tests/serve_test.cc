@@ -577,6 +577,10 @@ TEST_F(ServeTest, ConditionalRequestsGetNotModified) {
 TEST_F(ServeTest, ErrorsGetTheirStatus) {
   Start();
   EXPECT_EQ(Curl({server_->Url("/no-such-file")}).status, 404);
+  // A file named as a directory is not there (one URL per file).
+  EXPECT_EQ(Curl({server_->Url("/small.txt/")}).status, 404);
+  EXPECT_EQ(Curl({"--path-as-is", server_->Url("/small.txt/.")}).status, 404);
+  EXPECT_EQ(Curl({"--path-as-is", server_->Url("/dir/.")}).status, 403);
   EXPECT_EQ(Curl({server_->Url("/dir/")}).status, 403);
   EXPECT_EQ(Curl({server_->Url("/dir")}).status, 403);
   EXPECT_EQ(Curl({server_->Url("/")}).status, 403);

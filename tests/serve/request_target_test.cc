@@ -16,6 +16,10 @@ TEST(RequestTargetTest, MapsOriginFormToARelativePath) {
   EXPECT_EQ(ResolveTarget("//a/./b//c?x=../../y").value(), "a/b/c");
   EXPECT_EQ(ResolveTarget("/b%20c%41").value(), "b cA");
   EXPECT_EQ(ResolveTarget("/a%2Fb").value(), "a/b");
+  // A directory's name keeps its slash, so a file cannot be named as one.
+  EXPECT_EQ(ResolveTarget("/one.bin/").value(), "one.bin/");
+  EXPECT_EQ(ResolveTarget("/one.bin/.").value(), "one.bin/");
+  EXPECT_EQ(ResolveTarget("/dir/./").value(), "dir/");
 }
 
 TEST(RequestTargetTest, TakesOnlyThePathOfAbsoluteForm) {

@@ -76,6 +76,13 @@ absl::StatusOr<std::string> ResolveTarget(absl::string_view target) {
     if (!relative.empty()) relative.push_back('/');
     relative.append(segment.data(), segment.size());
   }
+  // A target ending in "/" or "/." names a directory: the trailing slash
+  // stays, so that a file there fails to open (ENOTDIR, 404) instead of
+  // being served under a second URL.
+  if (!relative.empty() &&
+      (absl::EndsWith(*decoded, "/") || absl::EndsWith(*decoded, "/."))) {
+    relative.push_back('/');
+  }
   return relative;
 }
 
