@@ -675,6 +675,18 @@ TEST_F(ServeTest, SlowHeaderSenderGets408) {
   EXPECT_TRUE(slow.ClosedWithin(absl::Seconds(30)));
 }
 
+// A head framed with bare LFs is refused as soon as it arrives, not after
+// the header timeout (which would answer 408).
+TEST_F(ServeTest, BareLfHeadGets400AtOnce) {
+  Start({"--header-timeout=60s"});
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.Send("GET /small.txt HTTP/1.1\nHost: x\n\n"));
+  std::optional<RawClient::Response> r = client.Next(false);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 400);
+}
+
 TEST_F(ServeTest, IdleConnectionsAndStalledReadersAreClosed) {
   Start({"--keepalive-timeout=1s", "--send-timeout=1s", "--stats"});
   RawClient idle(server_->port());

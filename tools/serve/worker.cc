@@ -22,6 +22,16 @@
 namespace sluice::serve {
 namespace {
 
+// A line feed without its carriage return among the bytes from `from` on:
+// the head can be judged (400) now, not after the header timeout.
+bool HasBareLf(const std::string& in, size_t from) {
+  for (size_t lf = in.find('\n', from); lf != std::string::npos;
+       lf = in.find('\n', lf + 1)) {
+    if (lf == 0 || in[lf - 1] != '\r') return true;
+  }
+  return false;
+}
+
 using tools::UniqueFd;
 using State = Connection::State;
 
@@ -238,7 +248,8 @@ void Worker::Advance(Connection& c) {
     // byte at a time must not cost a full parse per byte.
     RequestHeadParse parse;
     const size_t end = c.in.find("\r\n\r\n", c.scanned);
-    if (end != std::string::npos || c.in.size() >= options_.max_head_bytes) {
+    if (end != std::string::npos || c.in.size() >= options_.max_head_bytes ||
+        HasBareLf(c.in, c.scanned)) {
       parse = ParseRequestHead(c.in, options_.max_head_bytes);
     } else {
       c.scanned = c.in.size() < 3 ? 0 : c.in.size() - 3;
