@@ -113,6 +113,8 @@ absl::StatusOr<std::unique_ptr<HeldReadFs>> HeldReadFs::Mount(uint64_t size) {
   char* argv[] = {name, nullptr};
   fuse_args args = FUSE_ARGS_INIT(1, argv);
   fs->session_ = fuse_session_new(&args, &ops, sizeof(ops), fs.get());
+  // The session keeps what it needs; the argument list it grew is ours.
+  fuse_opt_free_args(&args);
   if (fs->session_ == nullptr) {
     return absl::UnavailableError("fuse_session_new failed");
   }
