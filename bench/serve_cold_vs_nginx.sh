@@ -69,7 +69,7 @@ if (($(nproc) >= 2)); then
   client_cpu=(taskset -c 1)
 fi
 
-port=18090
+port=
 nginx_conf() {  # $1: extra http directives
   cat >"$work/nginx.conf" <<CONF
 worker_processes 1;
@@ -94,20 +94,21 @@ http {
 CONF
 }
 
-start() {  # $1: nginx | nginx-aio | sluice
+start() {  # $1: nginx | nginx-aio | sluice; $2: port
+  port=$2
   case $1 in
     nginx) nginx_conf "" ;;
     nginx-aio) nginx_conf "aio threads;" ;;
   esac
   if [[ $1 == sluice ]]; then
-    in_cgroup "${server_cpu[@]}" build/tools/serve/sluice-serve \
+    in_cgroup_bg "${server_cpu[@]}" build/tools/serve/sluice-serve \
       --root="$work/www" --listen=127.0.0.1:$port --backend="$backend" \
-      >"$work/serve.out" &
+      >"$work/serve.out"
   else
-    in_cgroup "${server_cpu[@]}" /usr/sbin/nginx -c "$work/nginx.conf" \
-      -p "$work" &
+    in_cgroup_bg "${server_cpu[@]}" /usr/sbin/nginx -c "$work/nginx.conf" \
+      -p "$work"
   fi
-  server_pid=$!
+  server_pid=$bg_pid
   for _ in $(seq 100); do
     curl -sf -o /dev/null "http://127.0.0.1:$port/16k.bin" && return 0
     sleep 0.05
@@ -120,6 +121,10 @@ stop() {
   kill "$server_pid"
   wait "$server_pid" 2>/dev/null || true
   server_pid=
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/16k.bin"; then
+    echo "a server still answers on port $port" >&2
+    exit 1
+  fi
 }
 
 # Fetches the cold files in turn, each evicted first, until killed.
@@ -148,8 +153,12 @@ hot_wrk() {
 
 echo "wrk -t1 -c$connections ${seconds}s on 16k.bin; cold client: curl of 64 MiB files, evicted first; $(nproc) CPUs, $(uname -r); nginx $(/usr/sbin/nginx -v 2>&1 | sed 's/.*\///')"
 printf '| server | hot req/s alone | hot req/s with cold | ratio | p99 ms alone | p99 ms with cold |\n|---|---:|---:|---:|---:|---:|\n'
+next_port=18090
 for server in nginx nginx-aio sluice; do
-  start $server
+  # A port of its own: a server that failed to stop cannot share it
+  # (both listen with SO_REUSEPORT).
+  start $server $next_port
+  next_port=$((next_port + 1))
   read -r alone_rps alone_p99 < <(hot_wrk)
   cold_client &
   cold_pid=$!

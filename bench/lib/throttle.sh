@@ -3,8 +3,10 @@
 #
 #   throttle_setup FILE RATE   # throttles reads of FILE's device to RATE B/s;
 #                              # sets $cgroup ("" when it cannot, and says so)
-#   in_cgroup CMD ARGS...      # runs CMD in it (in the foreground; put & after
-#                              # it for the background)
+#   in_cgroup CMD ARGS...      # runs CMD in it, in the foreground
+#   in_cgroup_bg CMD ARGS...   # the same in the background; $bg_pid is CMD's
+#                              # own pid (a function run with & would give a
+#                              # subshell's)
 # The cgroup is removed on exit (trap set by throttle_setup).
 
 cgroup=""
@@ -41,4 +43,13 @@ in_cgroup() {
   else
     "$@"
   fi
+}
+
+in_cgroup_bg() {
+  if [[ -n "$cgroup" ]]; then
+    sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cgroup" "$@" &
+  else
+    "$@" &
+  fi
+  bg_pid=$!
 }
