@@ -29,14 +29,8 @@ for arg in "$@"; do
   esac
 done
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-[[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
-if ((${#need[@]})); then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends "${need[@]}"
-fi
+. bench/lib/nginx.sh
+install_wrk_and_nginx
 [[ -d build ]] || meson setup build >/dev/null
 meson compile -C build tools/serve/sluice-serve >/dev/null
 
@@ -70,35 +64,11 @@ if (($(nproc) >= 2)); then
 fi
 
 port=
-nginx_conf() {  # $1: extra http directives
-  cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-error_log $work/nginx-error.log;
-pid $work/nginx.pid;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  $1
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  client_body_temp_path $work/body;
-  proxy_temp_path $work/proxy;
-  fastcgi_temp_path $work/fastcgi;
-  uwsgi_temp_path $work/uwsgi;
-  scgi_temp_path $work/scgi;
-  server { listen 127.0.0.1:$port reuseport; root $work/www; }
-}
-CONF
-}
-
 start() {  # $1: nginx | nginx-aio | sluice; $2: port
   port=$2
   case $1 in
-    nginx) nginx_conf "" ;;
-    nginx-aio) nginx_conf "aio threads;" ;;
+    nginx) write_nginx_conf "$work" "$port" ;;
+    nginx-aio) write_nginx_conf "$work" "$port" "aio threads;" ;;
   esac
   if [[ $1 == sluice ]]; then
     in_cgroup_bg "${server_cpu[@]}" build/tools/serve/sluice-serve \

@@ -39,16 +39,8 @@ for arg in "$@"; do
 done
 
 scripts/install-deps.sh
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-[[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
-if ((${#need[@]})); then
-  as_root=()
-  ((EUID == 0)) || as_root=(sudo)
-  "${as_root[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq \
-    --no-install-recommends "${need[@]}"
-fi
+. bench/lib/nginx.sh
+install_wrk_and_nginx
 [[ -d build ]] || meson setup build >/dev/null
 meson compile -C build tools/serve/sluice-serve >/dev/null
 
@@ -77,31 +69,7 @@ if ((pin)) && (($(nproc) >= 2)); then
 fi
 
 nginx_port=18080
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-error_log $work/nginx-error.log;
-pid $work/nginx.pid;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  client_body_temp_path $work/body;
-  proxy_temp_path $work/proxy;
-  fastcgi_temp_path $work/fastcgi;
-  uwsgi_temp_path $work/uwsgi;
-  scgi_temp_path $work/scgi;
-  server {
-    listen 127.0.0.1:$nginx_port reuseport;
-    root $work/www;
-  }
-}
-CONF
+write_nginx_conf "$work" "$nginx_port"
 
 ticks_per_second=$(getconf CLK_TCK)
 # CPU ticks (user + system) process PID has used, all its threads.

@@ -72,6 +72,14 @@ absl::Status ReadinessBackend::Wait(absl::Duration timeout,
   cancelled_.clear();
   // sendfile(2) takes no MSG_NOSIGNAL: see sigpipe_block.h.
   LazySigpipeBlock sigpipe;
+  // A cold-read watch that could not be re-armed is retried here, so the
+  // reads in flight are not forgotten.
+  if (warming_ > 0 && !cold_watch_armed_ &&
+      readiness_
+          ->Watch(cold_reader_->fd(), Interest::kReadable, kColdReadsToken)
+          .ok()) {
+    cold_watch_armed_ = true;
+  }
 
   trying_.swap(fresh_);
   for (const BackendHandle handle : trying_) {

@@ -96,6 +96,7 @@ absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
   }
   outcomes_.clear();
   absl::Status waited = backend_.Wait(wait, outcomes_);
+  endings_unwaited_ = 0;
   now = clock_.Now();
   for (const PushOutcome& outcome : outcomes_) Apply(outcome, now);
   FireTimers(now);
@@ -106,7 +107,7 @@ absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
 }
 
 bool Scheduler::HasReadyWork() const {
-  return !runnable_.empty() || !completions_.empty() || endings_pending_ > 0 ||
+  return !runnable_.empty() || !completions_.empty() || endings_unwaited_ > 0 ||
          (!admission_.empty() && active_ < options_.max_active);
 }
 
@@ -203,7 +204,6 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
   // A cancel or timeout decided while the push was out wins over whatever
   // the push did meanwhile (even finishing): the caller was told it would.
   if (slot->ending.has_value()) {
-    --endings_pending_;
     End(index, EndingStatus(*slot, *slot->ending));
     return;
   }
@@ -269,7 +269,7 @@ void Scheduler::EndSoon(uint32_t index, EndReason reason) {
   if (slot.state == State::kPushed) {
     timers_.Remove(index);
     slot.ending = reason;
-    ++endings_pending_;
+    ++endings_unwaited_;
     backend_.Cancel(slot.handle);
     return;
   }

@@ -170,8 +170,13 @@ class Scheduler {
   std::vector<PushOutcome> outcomes_;
   size_t live_ = 0;
   size_t active_ = 0;
-  // Transfers with an `ending` whose push the backend has not given back.
-  size_t endings_pending_ = 0;
+  // Endings (cancels, timeouts of pushed transfers) decided since the last
+  // backend Wait(): ready work, since the backend may owe their outcomes
+  // at once. After one Wait() the backend reports the rest when it can (a
+  // completion, a finished cold read), waking the host through its own fd;
+  // counting those too made a host sleeping on wake_fd() spin for as long
+  // as a kernel took to give a request back.
+  size_t endings_unwaited_ = 0;
 };
 
 }  // namespace sluice::internal

@@ -414,6 +414,26 @@ TEST_F(SchedulerTest, CancelOfAPushedTransferIsReadyWork) {
   ASSERT_NE(ResultOf(id), nullptr);
 }
 
+// A cancel the backend has been asked for but not answered yet (a read
+// still blocked in the kernel) is ready work only until the next wait: the
+// backend reports it through its own fd. Counting it longer made a host
+// that sleeps on wake_fd() spin until the kernel let go.
+TEST_F(SchedulerTest, UnansweredCancelStopsBeingReadyWorkAfterAWait) {
+  Make();
+  backend_.MakeCancelsLate();
+  const TransferId id = Submit(Plan(100));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  EXPECT_TRUE(scheduler_->Cancel(id));
+  EXPECT_TRUE(scheduler_->HasReadyWork());
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  EXPECT_FALSE(scheduler_->HasReadyWork());
+  EXPECT_EQ(ResultOf(id), nullptr);
+  backend_.Answer1({.id = id, .cancelled = true});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status, StatusIs(absl::StatusCode::kCancelled));
+}
+
 TEST_F(SchedulerTest, CallbackMaySubmitAndCancel) {
   Make();
   backend_.AutoAnswer(FakeBackend::MoveAll);
