@@ -2,6 +2,8 @@
 
 #include "engine/residency.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "engine/sluice_config.h"
@@ -41,7 +43,12 @@ int64_t CoarseNowNs() {
 }
 #endif
 
-constexpr uint64_t kPage = 4096;
+// cachestat counts the kernel's pages, whatever their size (16 or 64 KiB
+// on some arm64 and ppc64 kernels).
+const uint64_t kPage = [] {
+  const long size = ::sysconf(_SC_PAGESIZE);
+  return size > 0 ? static_cast<uint64_t>(size) : uint64_t{4096};
+}();
 // Bound on the files remembered as resident.
 constexpr size_t kMaxTrusted = 65536;
 

@@ -124,16 +124,22 @@ class UringBackend final : public Backend {
     };
     DataPath path = ChooseDataPath(inputs);
     if (ReadsOnEngineThread(path)) {
-      inputs.resident =
-          !t.cold_source &&
-          residency_.IsResident(t.endpoints, t.push.file_position(),
-                                t.push.file_left());
-      if (!inputs.resident) {
-        t.cold = t.cold_source = true;
-        path = ChooseDataPath(inputs);
-      }
+      inputs.resident = IsResident(t);
+      if (!inputs.resident) path = ChooseDataPath(inputs);
     }
     return path;
+  }
+
+  // Whether the rest of `t`'s push may be read on the engine thread; a
+  // cold answer marks the push, and the transfer for good.
+  bool IsResident(UringTransfer& t) {
+    if (!t.cold_source &&
+        residency_.IsResident(t.endpoints, t.push.file_position(),
+                              t.push.file_left())) {
+      return true;
+    }
+    t.cold = t.cold_source = true;
+    return false;
   }
 
   UringFilePath& Path(DataPath path) {
@@ -177,8 +183,10 @@ class UringBackend final : public Backend {
         t.step_path = path;
         PathStep step = Path(path).Advance(t, turn);
         if (step == PathStep::kDeclined) {
-          t.step_path = DataPath::kSendfile;
-          step = sendfile_.Advance(t, turn);
+          // No pipe free: inline sendfile takes the step, unless the
+          // range is cold (then the copy path, off the thread).
+          t.step_path = IsResident(t) ? DataPath::kSendfile : DataPath::kCopy;
+          step = Path(t.step_path).Advance(t, turn);
         }
         if (!Continue(t, step)) return;
         continue;
