@@ -6,7 +6,6 @@
 #include "sluice/engine.h"
 
 #include <algorithm>
-#include <chrono>
 #include <optional>
 #include <utility>
 
@@ -59,11 +58,9 @@ struct Engine::Impl {
   // Readable when the scheduler's nearest timer is due, so a host that
   // sleeps on wake_fd() alone still sees idle timeouts and deadlines fire.
   // It may be armed earlier than needed (see UpdateWake()), never later.
+  // The timerfd and the scheduler's timers share one clock, CLOCK_MONOTONIC.
   UniqueFd timer;
   absl::Time timer_set_for = absl::InfiniteFuture();
-  // When the timerfd expires, on its own clock (CLOCK_MONOTONIC): whether
-  // it fired must not depend on the wall clock, which may step.
-  std::chrono::steady_clock::time_point timer_expires;
 
   absl::Status SetUpWake();
   void SignalWork();
@@ -111,9 +108,8 @@ void Engine::Impl::UpdateWake() {
   if (!work_event.valid()) return;
   if (scheduler->HasReadyWork()) SignalWork();
   const absl::Time next = scheduler->NextTimer();
-  const auto steady_now = std::chrono::steady_clock::now();
-  const bool fired =
-      timer_set_for != absl::InfiniteFuture() && steady_now >= timer_expires;
+  const absl::Time now = clock.Now();
+  const bool fired = now >= timer_set_for;
   // An armed timer no later than `next` stays: at worst it wakes the host
   // once early, and that Poll() re-arms it. Every transfer moves the
   // nearest idle timeout a little later, so re-arming each time would cost
@@ -123,13 +119,12 @@ void Engine::Impl::UpdateWake() {
   itimerspec spec{};
   int64_t ns = 0;
   if (next != absl::InfiniteFuture()) {
-    ns = std::max<int64_t>(1, absl::ToInt64Nanoseconds(next - absl::Now()));
+    ns = std::max<int64_t>(1, absl::ToInt64Nanoseconds(next - now));
     spec.it_value.tv_sec = ns / 1000000000;
     spec.it_value.tv_nsec = ns % 1000000000;
   }
   if (::timerfd_settime(timer.get(), 0, &spec, nullptr) == 0) {
     timer_set_for = next;
-    timer_expires = steady_now + std::chrono::nanoseconds(ns);
   }
 #endif
 }

@@ -53,6 +53,7 @@ absl::StatusOr<TransferId> Scheduler::Submit(TransferPlan plan,
   Slot& slot = slots_[index];
   slot.state = State::kQueued;
   slot.file_done = plan.length == 0;
+  plan.deadline = clock_.FromWall(plan.deadline);
   slot.plan = std::move(plan);
   slot.done = std::move(done);
   slot.carrier = backend_.kind();

@@ -9,7 +9,8 @@
 // once per turn with at most `quantum_bytes` of file data, so a huge
 // transfer cannot starve small ones), the idle and deadline timers (the
 // nearest one bounds how long a turn waits), cancellation, and the
-// header -> file -> trailer phases. It reads time only through a Clock and
+// header -> file -> trailer phases. Its timers run on the Clock's monotonic
+// time (see clock.h). It reads time only through a Clock and
 // talks to the OS only through a Backend, so it is tested on fake time
 // against a fake backend.
 
@@ -54,6 +55,8 @@ struct TransferPlan {
   // the transfer OutOfRange rather than OK.
   bool length_promised = false;
   absl::Duration idle_timeout = absl::InfiniteDuration();
+  // On the wall clock, as the user gave it; Submit() moves it onto the
+  // clock's monotonic timeline, where every timer runs.
   absl::Time deadline = absl::InfiniteFuture();
 };
 

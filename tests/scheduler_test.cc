@@ -364,7 +364,7 @@ TEST_F(SchedulerTest, DeadlineFiresWhileQueued) {
   Make({.max_active = 1});
   const TransferId blocker = Submit(Plan(10));
   TransferPlan plan = Plan(10);
-  plan.deadline = clock_.Now() + absl::Seconds(2);
+  plan.deadline = clock_.WallNow() + absl::Seconds(2);
   const TransferId queued = Submit(std::move(plan));
   for (int i = 0; i < 10 && ResultOf(queued) == nullptr; ++i) {
     ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
@@ -375,6 +375,44 @@ TEST_F(SchedulerTest, DeadlineFiresWhileQueued) {
                        HasSubstr("deadline passed")));
   EXPECT_EQ(ResultOf(blocker), nullptr);
   EXPECT_EQ(backend_.opened(), std::vector<TransferId>{blocker});
+}
+
+// Timers run on monotonic time: a wall clock that steps (NTP, a VM that
+// resumes) neither fires them early nor holds them back, and a deadline,
+// given on the wall clock, is converted once at Submit().
+TEST_F(SchedulerTest, TimersIgnoreWallClockSteps) {
+  Make();
+  TransferPlan by_deadline = Plan(100);
+  by_deadline.deadline = clock_.WallNow() + absl::Seconds(10);
+  TransferPlan by_idle = Plan(100);
+  by_idle.idle_timeout = absl::Seconds(10);
+  const TransferId deadline_id = Submit(std::move(by_deadline));
+  const TransferId idle_id = Submit(std::move(by_idle));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_TRUE(backend_.IsPending(deadline_id));
+
+  clock_.StepWall(absl::Hours(1));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  EXPECT_EQ(ResultOf(deadline_id), nullptr);
+  EXPECT_EQ(ResultOf(idle_id), nullptr);
+  clock_.StepWall(-absl::Hours(2));
+  clock_.Advance(absl::Seconds(9));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  EXPECT_EQ(ResultOf(deadline_id), nullptr);
+  EXPECT_EQ(ResultOf(idle_id), nullptr);
+
+  clock_.Advance(absl::Seconds(1));
+  for (int i = 0; i < 10 && scheduler_->live() > 0; ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  }
+  ASSERT_NE(ResultOf(deadline_id), nullptr);
+  ASSERT_NE(ResultOf(idle_id), nullptr);
+  EXPECT_THAT(ResultOf(deadline_id)->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("deadline passed")));
+  EXPECT_THAT(
+      ResultOf(idle_id)->status,
+      StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("no progress")));
 }
 
 TEST_F(SchedulerTest, WaitIsBoundedByNearestTimer) {

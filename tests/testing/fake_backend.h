@@ -23,13 +23,21 @@
 
 namespace sluice::testing {
 
+// Monotonic time starts near an arbitrary epoch; the wall clock reads years
+// apart from it, as on a real machine, and can step without the monotonic
+// time moving.
 class FakeClock final : public internal::Clock {
  public:
   absl::Time Now() override { return now_; }
+  absl::Time WallNow() override { return now_ + wall_offset_; }
+  // Both clocks move on, as time does.
   void Advance(absl::Duration d) { now_ += d; }
+  // The wall clock alone jumps (NTP, a VM resuming, `date -s`).
+  void StepWall(absl::Duration d) { wall_offset_ += d; }
 
  private:
   absl::Time now_ = absl::UnixEpoch() + absl::Hours(1000);
+  absl::Duration wall_offset_ = absl::Hours(24 * 365 * 56);
 };
 
 class FakeBackend final : public internal::Backend {
