@@ -68,8 +68,9 @@ void BM_Scheduler_SubmitComplete(benchmark::State& state) {
   const bool timers = state.range(1) != 0;
   InstantBackend backend;
   RealClock clock;
+  KernelSendQueue send_queue;
   EngineStats stats;
-  Scheduler scheduler(backend, clock, SchedulerOptions{}, stats);
+  Scheduler scheduler(backend, clock, send_queue, SchedulerOptions{}, stats);
   int done = 0;
   for (auto _ : state) {
     for (int i = 0; i < batch; ++i) {

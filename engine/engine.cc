@@ -16,6 +16,7 @@
 #include "engine/clock.h"
 #include "engine/errno_status.h"
 #include "engine/scheduler.h"
+#include "engine/send_queue.h"
 #include "engine/sluice_config.h"
 #include "engine/socket_mode.h"
 #include "engine/status_macros.h"
@@ -40,6 +41,7 @@ using internal::UniqueFd;
 struct Engine::Impl {
   EngineStats stats;
   internal::RealClock clock;
+  internal::KernelSendQueue send_queue;
   std::unique_ptr<Backend> backend;
   std::unique_ptr<Scheduler> scheduler;
   // Sockets with a live transfer: a second transfer on one would interleave
@@ -153,7 +155,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
   SLUICE_ASSIGN_OR_RETURN(impl->backend,
                           internal::CreateBackend(options, impl->stats));
   impl->scheduler = std::make_unique<Scheduler>(
-      *impl->backend, impl->clock,
+      *impl->backend, impl->clock, impl->send_queue,
       SchedulerOptions{.quantum_bytes = options.quantum_bytes,
                        .max_active = options.max_active},
       impl->stats);

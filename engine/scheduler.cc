@@ -14,9 +14,13 @@ bool IsDue(absl::Time when, absl::Time now) { return when <= now; }
 
 }  // namespace
 
-Scheduler::Scheduler(Backend& backend, Clock& clock,
+Scheduler::Scheduler(Backend& backend, Clock& clock, SendQueue& send_queue,
                      const SchedulerOptions& options, EngineStats& stats)
-    : backend_(backend), clock_(clock), options_(options), stats_(stats) {}
+    : backend_(backend),
+      clock_(clock),
+      send_queue_(send_queue),
+      options_(options),
+      stats_(stats) {}
 
 TransferId Scheduler::IdOf(uint32_t index) const {
   return TransferId(uint64_t{slots_[index].generation} << 32 | index);
@@ -233,8 +237,39 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
 
 absl::Time Scheduler::Expiry(const Slot& slot) const {
   if (slot.state == State::kQueued) return slot.plan.deadline;
-  return std::min(slot.plan.deadline,
-                  slot.last_progress + slot.plan.idle_timeout);
+  const absl::Duration idle = slot.plan.idle_timeout;
+  // Half-way to an idle timeout the send queue is sampled, so that at the
+  // timeout the scheduler can tell a peer still taking bytes (the queue
+  // shrank) from one that stopped.
+  const absl::Time idle_check = SampledSinceProgress(slot)
+                                    ? slot.last_progress + idle
+                                    : slot.last_progress + idle / 2;
+  return std::min(slot.plan.deadline, idle_check);
+}
+
+bool Scheduler::SampledSinceProgress(const Slot& slot) {
+  return slot.sampled_at.has_value() && *slot.sampled_at >= slot.last_progress;
+}
+
+bool Scheduler::PeerKeepsItAlive(Slot& slot, absl::Time now) {
+  const std::optional<uint64_t> queued =
+      send_queue_.Queued(slot.plan.endpoints.socket_fd);
+  ++stats_.send_queue_checks;
+  if (!SampledSinceProgress(slot)) {
+    slot.queue_sample = queued;
+    slot.sampled_at = now;
+    return true;
+  }
+  if (!queued.has_value() || !slot.queue_sample.has_value() ||
+      *queued >= *slot.queue_sample) {
+    return false;
+  }
+  // The peer took bytes within the last half timeout: that is progress.
+  ++stats_.peer_progress;
+  slot.last_progress = now;
+  slot.queue_sample = queued;
+  slot.sampled_at = now;
+  return true;
 }
 
 void Scheduler::ArmTimer(uint32_t index) {
@@ -259,8 +294,15 @@ void Scheduler::FireTimers(absl::Time now) {
       ArmTimer(index);
       continue;
     }
-    EndSoon(index, IsDue(slot.plan.deadline, now) ? EndReason::kDeadline
-                                                  : EndReason::kIdle);
+    if (IsDue(slot.plan.deadline, now)) {
+      EndSoon(index, EndReason::kDeadline);
+      continue;
+    }
+    if (PeerKeepsItAlive(slot, now)) {
+      ArmTimer(index);
+      continue;
+    }
+    EndSoon(index, EndReason::kIdle);
   }
 }
 

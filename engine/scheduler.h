@@ -30,6 +30,7 @@
 #include "absl/time/time.h"
 #include "engine/backend.h"
 #include "engine/clock.h"
+#include "engine/send_queue.h"
 #include "engine/timer_heap.h"
 #include "sluice/stats.h"
 #include "sluice/transfer.h"
@@ -67,9 +68,10 @@ struct SchedulerOptions {
 
 class Scheduler {
  public:
-  // `backend`, `clock` and `stats` must outlive the scheduler.
-  Scheduler(Backend& backend, Clock& clock, const SchedulerOptions& options,
-            EngineStats& stats);
+  // `backend`, `clock`, `send_queue` and `stats` must outlive the
+  // scheduler.
+  Scheduler(Backend& backend, Clock& clock, SendQueue& send_queue,
+            const SchedulerOptions& options, EngineStats& stats);
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
@@ -117,7 +119,12 @@ class Scheduler {
     bool opened = false;
     // The backend's name for it, once opened.
     BackendHandle handle;
+    // The socket accepted a byte, or its peer took one off the send queue.
     absl::Time last_progress;
+    // The send queue as sampled half an idle timeout after the last
+    // progress (nullopt: the kernel could not tell), and when.
+    std::optional<uint64_t> queue_sample;
+    std::optional<absl::Time> sampled_at;
     // Set when a cancel or timeout hits while a push is pending: why the
     // transfer ends once the backend gives the push back. Its status is
     // made then, so its message names the offset the push reached.
@@ -142,8 +149,14 @@ class Scheduler {
   void PushRunnable();
   void Apply(const PushOutcome& outcome, absl::Time now);
   void FireTimers(absl::Time now);
-  // When the slot's idle timeout or deadline is due.
+  // When the slot's idle timeout or deadline is due, or the send queue is
+  // to be sampled on the way to an idle timeout.
   absl::Time Expiry(const Slot& slot) const;
+  // Whether the slot's send queue was sampled since its last progress.
+  static bool SampledSinceProgress(const Slot& slot);
+  // At an idle check: true when the transfer is not idle after all (the
+  // half-way sample was just taken, or the peer has taken bytes since it).
+  bool PeerKeepsItAlive(Slot& slot, absl::Time now);
   void ArmTimer(uint32_t index);
   // Ends the transfer now if no push is pending, else once it is back.
   void EndSoon(uint32_t index, EndReason reason);
@@ -158,6 +171,7 @@ class Scheduler {
 
   Backend& backend_;
   Clock& clock_;
+  SendQueue& send_queue_;
   const SchedulerOptions options_;
   EngineStats& stats_;
 

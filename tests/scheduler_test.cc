@@ -18,6 +18,7 @@ namespace {
 
 using ::sluice::testing::FakeBackend;
 using ::sluice::testing::FakeClock;
+using ::sluice::testing::FakeSendQueue;
 using ::sluice::testing::IsOk;
 using ::sluice::testing::StatusIs;
 using ::testing::HasSubstr;
@@ -36,7 +37,7 @@ class SchedulerTest : public ::testing::Test {
   SchedulerTest() : backend_(clock_) {}
 
   Scheduler& Make(SchedulerOptions options = {}) {
-    scheduler_.emplace(backend_, clock_, options, stats_);
+    scheduler_.emplace(backend_, clock_, send_queue_, options, stats_);
     return *scheduler_;
   }
 
@@ -68,6 +69,7 @@ class SchedulerTest : public ::testing::Test {
   }
 
   FakeClock clock_;
+  FakeSendQueue send_queue_;
   FakeBackend backend_;
   EngineStats stats_;
   std::optional<Scheduler> scheduler_;
@@ -360,6 +362,65 @@ TEST_F(SchedulerTest, ProgressKeepsIdleTimerAway) {
   EXPECT_THAT(ResultOf(id)->status, IsOk());
 }
 
+// A slow reader behind a big send buffer: the socket accepts nothing for
+// longer than the idle timeout (it reports writable only once much of the
+// buffer has drained), but the peer takes bytes all along. That is progress.
+TEST_F(SchedulerTest, PeerTakingBytesKeepsIdleTimerAway) {
+  Make();
+  TransferPlan plan = Plan(1 << 20);
+  plan.idle_timeout = absl::Seconds(10);
+  const int socket_fd = plan.endpoints.socket_fd;
+  const TransferId id = Submit(std::move(plan));
+  uint64_t queued = 8'000'000;
+  send_queue_.Set(socket_fd, queued);
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_TRUE(backend_.IsPending(id));
+  // 60 s in which the socket accepts nothing and the peer reads 100 kB/s.
+  for (int second = 0; second < 60; ++second) {
+    clock_.Advance(absl::Seconds(1));
+    queued -= 100'000;
+    send_queue_.Set(socket_fd, queued);
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    ASSERT_EQ(ResultOf(id), nullptr) << "ended after " << second + 1 << " s";
+  }
+  EXPECT_GT(stats_.peer_progress, 0u);
+  // The peer stops: idle after 10 to 15 s (the half-way sample's grain).
+  const absl::Time stopped = clock_.Now();
+  for (int second = 0; second < 20 && ResultOf(id) == nullptr; ++second) {
+    clock_.Advance(absl::Seconds(1));
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  }
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("no progress for 10s")));
+  EXPECT_GE(clock_.Now() - stopped, absl::Seconds(10));
+  EXPECT_LE(clock_.Now() - stopped, absl::Seconds(15));
+}
+
+// A peer that takes nothing is idle exactly at the timeout after the last
+// byte the socket accepted, as before.
+TEST_F(SchedulerTest, StuckPeerIsIdleAtTheTimeout) {
+  Make();
+  TransferPlan plan = Plan(1 << 20);
+  plan.idle_timeout = absl::Seconds(10);
+  const int socket_fd = plan.endpoints.socket_fd;
+  const TransferId id = Submit(std::move(plan));
+  send_queue_.Set(socket_fd, 123'456);
+  const absl::Time start = clock_.Now();
+  for (int i = 0; i < 200 && ResultOf(id) == nullptr; ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    clock_.Advance(absl::Milliseconds(100));
+  }
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_GE(clock_.Now() - start, absl::Seconds(10));
+  EXPECT_LE(clock_.Now() - start, absl::Seconds(10) + absl::Milliseconds(100));
+  EXPECT_EQ(stats_.send_queue_checks, 2u);
+  EXPECT_EQ(stats_.peer_progress, 0u);
+}
+
 TEST_F(SchedulerTest, DeadlineFiresWhileQueued) {
   Make({.max_active = 1});
   const TransferId blocker = Submit(Plan(10));
@@ -425,7 +486,8 @@ TEST_F(SchedulerTest, WaitIsBoundedByNearestTimer) {
   Submit(std::move(near));
   ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
   ASSERT_FALSE(backend_.waits().empty());
-  EXPECT_EQ(backend_.waits()[0], absl::Seconds(3));
+  // Half-way to the nearer idle timeout its send queue is sampled.
+  EXPECT_EQ(backend_.waits()[0], absl::Milliseconds(1500));
 }
 
 TEST_F(SchedulerTest, NegativeTimeoutMeansDoNotWait) {

@@ -64,6 +64,12 @@ struct EngineStats {
   // other counter only grows; so does this maximum.
   uint64_t longest_call_ns = 0;
 
+  // Idle timeouts: send queues sampled on the way to one (half-way, then at
+  // the timeout), and times a transfer was kept alive because its peer had
+  // taken bytes off the send queue although the socket accepted none.
+  uint64_t send_queue_checks = 0;
+  uint64_t peer_progress = 0;
+
   // Why a kAuto engine did not take a better backend ("" when it did).
   std::string backend_note;
 

@@ -34,7 +34,9 @@
 //                                           data_path says kCopy
 //   peer closes or resets mid-transfer      Unavailable; the process never
 //                                           dies of SIGPIPE
-//   no byte accepted for idle_timeout       DeadlineExceeded
+//   no progress for idle_timeout: the       DeadlineExceeded
+//   socket accepted no byte and the peer
+//   took none off the send queue
 //   deadline passes (queued or running)     DeadlineExceeded
 //   Engine::Cancel(id)                      Cancelled
 //   engine destroyed with the transfer live Cancelled, from the destructor
@@ -107,11 +109,20 @@ struct TransferSpec {
   // the first file bytes, and after it.
   std::string header = {};
   std::string trailer = {};
-  // The transfer fails with DeadlineExceeded when the socket accepts no byte
-  // for this long.
+  // The transfer fails with DeadlineExceeded when it makes no progress for
+  // this long. Progress is the socket accepting bytes, or the peer taking
+  // bytes off the socket's send queue (TCP: acknowledging them; unix: reading
+  // them; SIOCOUTQ): a socket with a big send buffer reports writable only
+  // once much of it has drained, and a slow but steady reader must not be
+  // cut off meanwhile. The queue is sampled half-way to the timeout and at
+  // it, so a peer that stops taking bytes is timed out between 1 and 1.5
+  // idle_timeouts after its last; one that never took any, exactly at it.
+  // Where the kernel cannot tell (no SIOCOUTQ), only accepted bytes count.
   absl::Duration idle_timeout = absl::InfiniteDuration();
   // The transfer fails with DeadlineExceeded when it is not done by then,
-  // whether it is still queued for admission or running.
+  // whether it is still queued for admission or running. A wall-clock time,
+  // read against the wall clock once, at Submit(); from then on timers run
+  // on the monotonic clock, so a step of the wall clock moves no timer.
   absl::Time deadline = absl::InfiniteFuture();
 };
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "engine/backend.h"
 #include "engine/clock.h"
+#include "engine/send_queue.h"
 #include "engine/slot_table.h"
 #include "gtest/gtest.h"
 
@@ -38,6 +40,24 @@ class FakeClock final : public internal::Clock {
  private:
   absl::Time now_ = absl::UnixEpoch() + absl::Hours(1000);
   absl::Duration wall_offset_ = absl::Hours(24 * 365 * 56);
+};
+
+// Send queues the test sets by socket fd; unknown (nullopt) by default, as
+// where the kernel cannot tell.
+class FakeSendQueue final : public internal::SendQueue {
+ public:
+  std::optional<uint64_t> Queued(int socket_fd) override {
+    ++asked_;
+    auto it = queued_.find(socket_fd);
+    if (it == queued_.end()) return std::nullopt;
+    return it->second;
+  }
+  void Set(int socket_fd, uint64_t bytes) { queued_[socket_fd] = bytes; }
+  int asked() const { return asked_; }
+
+ private:
+  absl::flat_hash_map<int, uint64_t> queued_;
+  int asked_ = 0;
 };
 
 class FakeBackend final : public internal::Backend {
