@@ -6,8 +6,10 @@
 #include "sluice/engine.h"
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
@@ -140,6 +142,24 @@ void Engine::Impl::ClearWork() {
 #endif
 }
 
+namespace {
+
+// The parts of engines destroyed while the kernel may still use their memory
+// (see ~Engine): never freed, and reachable, so leak checkers agree.
+void KeepUntilExit(std::unique_ptr<Scheduler> scheduler,
+                   std::unique_ptr<Backend> backend) {
+  struct Kept {
+    std::unique_ptr<Scheduler> scheduler;
+    std::unique_ptr<Backend> backend;
+  };
+  static std::mutex* const mutex = new std::mutex;
+  static std::vector<Kept>* const kept = new std::vector<Kept>;
+  std::lock_guard<std::mutex> lock(*mutex);
+  kept->push_back(Kept{std::move(scheduler), std::move(backend)});
+}
+
+}  // namespace
+
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
@@ -167,9 +187,21 @@ Engine::~Engine() {
   impl_->scheduler->CancelAll();
   // Readiness backends give cancelled pushes back on the next turn; a
   // completion-based backend may need a few for the kernel to let go.
-  while (impl_->scheduler->live() > 0) {
-    if (!impl_->scheduler->Turn(absl::Milliseconds(100)).ok()) break;
+  absl::Status failed;
+  int failures_in_a_row = 0;
+  while (impl_->scheduler->live() > 0 && failures_in_a_row < 3) {
+    absl::StatusOr<size_t> turn =
+        impl_->scheduler->Turn(absl::Milliseconds(100));
+    failures_in_a_row = turn.ok() ? 0 : failures_in_a_row + 1;
+    if (!turn.ok()) failed = turn.status();
   }
+  if (impl_->scheduler->live() == 0) return;
+  // The waiter broke with pushes still out: the kernel (an io_uring
+  // request, a cold-read thread) may still read or write the memory they
+  // point into. Every callback still runs once; that memory is leaked, never
+  // freed under the kernel.
+  impl_->scheduler->Abandon(failed);
+  KeepUntilExit(std::move(impl_->scheduler), std::move(impl_->backend));
 }
 
 absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,

@@ -84,6 +84,39 @@ void Scheduler::CancelAll() {
   }
 }
 
+void Scheduler::Abandon(const absl::Status& why) {
+  for (uint32_t index = 0; index < slots_.size(); ++index) {
+    Slot& slot = slots_[index];
+    if (slot.state == State::kFree) continue;
+    if (slot.state != State::kPushed) {
+      End(index, EndingStatus(slot, EndReason::kCancelled));
+      continue;
+    }
+    TransferResult result;
+    result.status = absl::InternalError(absl::StrFormat(
+        "engine destroyed after its waiter failed (%s): transfer on socket "
+        "fd %d confirmed up to offset %u; bytes of the push still out are "
+        "not counted",
+        why.message(), slot.plan.endpoints.socket_fd,
+        slot.plan.offset + slot.bytes_sent));
+    result.bytes_sent = slot.bytes_sent;
+    result.header_bytes_sent = slot.header_sent;
+    result.trailer_bytes_sent = slot.trailer_sent;
+    result.next_offset = slot.plan.offset + slot.bytes_sent;
+    result.backend = slot.carrier;
+    result.data_path = MainPath(slot);
+    result.cold_bytes = slot.cold_bytes;
+    // The slot keeps its plan (a header the kernel may still read).
+    slot.state = State::kFree;
+    timers_.Remove(index);
+    completions_.push_back(
+        Completion{IdOf(index), std::move(slot.done), std::move(result)});
+  }
+  runnable_.clear();
+  admission_.clear();
+  RunCompletions();
+}
+
 absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
   // A host may compute its timeout from a deadline already past.
   timeout = std::max(timeout, absl::ZeroDuration());

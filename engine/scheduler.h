@@ -84,6 +84,14 @@ class Scheduler {
   // False if `id` names no live transfer.
   bool Cancel(TransferId id);
   void CancelAll();
+  // For when the backend can no longer report its pushes (its waiter broke
+  // for good): runs every live transfer's callback now. Those with no push
+  // out end Cancelled, exact, as usual; those with one end Internal, with
+  // `why` and the bytes confirmed before it, and are never handed back to
+  // the backend, whose requests may still be in the kernel. Afterwards the
+  // scheduler and the backend must only be leaked: the memory those
+  // requests point into (headers here, buffers and pipes there) must stay.
+  void Abandon(const absl::Status& why);
 
   // One turn: fires due timers, admits queued transfers, pushes every
   // runnable one, waits for outcomes up to `timeout` (never past the nearest

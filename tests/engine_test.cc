@@ -5,9 +5,13 @@
 
 #include "sluice/engine.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -386,6 +390,79 @@ TEST_P(EngineBackendTest, CallbacksCannotSubmitDuringDestruction) {
   EXPECT_EQ(calls, 1);
   EXPECT_THAT(resubmitted, StatusIs(absl::StatusCode::kFailedPrecondition,
                                     HasSubstr("destroyed")));
+}
+
+// Each open fd of this process and what it names ("anon_inode:[eventpoll]").
+std::map<int, std::string> OpenFds() {
+  std::map<int, std::string> fds;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return fds;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.' || std::atoi(entry->d_name) == ::dirfd(dir))
+      continue;
+    char target[256] = {};
+    const std::string link = absl::StrCat("/proc/self/fd/", entry->d_name);
+    if (::readlink(link.c_str(), target, sizeof(target) - 1) > 0) {
+      fds[std::atoi(entry->d_name)] = target;
+    }
+  }
+  ::closedir(dir);
+  return fds;
+}
+
+// A host that clobbers an fd the engine owns (here: the engine's epoll set
+// or ring, replaced by /dev/null) leaves it a waiter that fails on every
+// Poll(). Destroying the engine must still run every callback once, with a
+// status that says what happened and counts no byte it cannot confirm. (That
+// it then keeps, rather than frees, memory the kernel may still use is not
+// observable here.) On the readiness backends a cancel needs no waiter, so
+// only the io_uring configurations can fail this without the fix.
+TEST_P(EngineBackendTest, DestroyedWithABrokenWaiterStillRunsEveryCallback) {
+  const std::map<int, std::string> before = OpenFds();
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
+  ASSERT_THAT(engine, IsOk());
+  PatternFile file(8 << 20);
+  absl::StatusOr<StreamPair> pair = MakeStreamPair(Transport::kUnix);
+  ASSERT_THAT(pair, IsOk());
+  TransferSpec spec;
+  spec.socket_fd = pair->sender.get();
+  spec.file_fd = file.fd();
+  spec.count = file.size();
+  int calls = 0;
+  TransferResult result;
+  ASSERT_THAT((*engine)->Submit(spec,
+                                [&](TransferId, const TransferResult& r) {
+                                  ++calls;
+                                  result = r;
+                                }),
+              IsOk());
+  // The receiver never reads: the push stays out, waiting for room.
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_THAT((*engine)->Poll(absl::Milliseconds(10)), IsOk());
+  }
+  ASSERT_EQ(calls, 0);
+
+  int victim = -1;
+  for (const auto& [fd, target] : OpenFds()) {
+    if (before.contains(fd)) continue;
+    if (target == "anon_inode:[eventpoll]" || target == "anon_inode:[io_uring]")
+      victim = fd;
+  }
+  if (victim < 0) GTEST_SKIP() << "the engine holds no epoll set or ring";
+  const int dev_null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  ASSERT_GE(dev_null, 0);
+  ASSERT_EQ(::dup2(dev_null, victim), victim);
+  ::close(dev_null);
+  EXPECT_FALSE((*engine)->Poll(absl::ZeroDuration()).ok());
+
+  engine->reset();
+  ASSERT_EQ(calls, 1);
+  EXPECT_FALSE(result.status.ok());
+  EXPECT_EQ(result.next_offset, result.bytes_sent);
+  const std::string received = testing::ReadAvailable(pair->receiver.get());
+  EXPECT_GE(received.size(), result.bytes_sent);
+  EXPECT_EQ(received.substr(0, result.bytes_sent),
+            file.Slice(0, result.bytes_sent));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EngineBackendTest,

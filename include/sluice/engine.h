@@ -120,6 +120,11 @@ class Engine {
   // Completes every live transfer with Cancelled (running their callbacks
   // here; Submit() from them is refused) and waits until the kernel holds
   // no reference to engine memory. Callbacks must not destroy the engine.
+  // If the engine's waiter has broken for good (Poll() keeps failing, e.g.
+  // the host closed an fd the engine owns), transfers with a request still
+  // out end Internal, counting only the bytes confirmed before, and the
+  // memory those requests point into is kept until the process exits
+  // rather than freed under the kernel.
   ~Engine();
 
   Engine(const Engine&) = delete;
