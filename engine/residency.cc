@@ -10,6 +10,7 @@
 
 #if SLUICE_HAVE_EPOLL
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,29 +55,65 @@ constexpr size_t kMaxTrusted = 65536;
 
 }  // namespace
 
-ResidencyProbe::ResidencyProbe(bool enabled, EngineStats& stats)
-    : active_(enabled && SLUICE_HAVE_EPOLL), stats_(stats) {}
+ResidencyProbe::ResidencyProbe(bool enabled, EngineStats& stats, Method method)
+    : active_(enabled && SLUICE_HAVE_EPOLL), method_(method), stats_(stats) {}
 
 bool ResidencyProbe::AskKernel(int fd, uint64_t offset, uint64_t length,
                                bool& resident) {
 #if SLUICE_HAVE_EPOLL
-  CachestatRange range{offset, length};
-  CachestatResult stat{};
   ++stats_.residency_probes;
-  ++stats_.syscalls;
-  if (::syscall(__NR_cachestat, fd, &range, &stat, 0) != 0) {
-    // ENOSYS (before 6.5) or EOPNOTSUPP (hugetlbfs): this kernel or file
-    // cannot tell. Stop asking where the kernel cannot.
-    if (errno == ENOSYS) active_ = false;
-    return false;
+  if (method_ == Method::kCachestat) {
+    CachestatRange range{offset, length};
+    CachestatResult stat{};
+    ++stats_.syscalls;
+    if (::syscall(__NR_cachestat, fd, &range, &stat, 0) == 0) {
+      const uint64_t pages =
+          (offset + length + kPage - 1) / kPage - offset / kPage;
+      resident = stat.nr_cache >= pages;
+      return true;
+    }
+    // EOPNOTSUPP (hugetlbfs): this file cannot tell. ENOSYS (before 6.5):
+    // this kernel cannot; ask by reading from now on.
+    if (errno != ENOSYS) return false;
+    method_ = Method::kNowaitRead;
   }
-  const uint64_t pages = (offset + length + kPage - 1) / kPage - offset / kPage;
-  resident = stat.nr_cache >= pages;
+  const uint64_t last = offset + length - 1;
+  if (!ReadsWithoutWaiting(fd, offset, resident)) return false;
+  if (resident && last / kPage != offset / kPage) {
+    return ReadsWithoutWaiting(fd, last, resident);
+  }
   return true;
 #else
   (void)fd;
   (void)offset;
   (void)length;
+  (void)resident;
+  return false;
+#endif
+}
+
+bool ResidencyProbe::ReadsWithoutWaiting(int fd, uint64_t offset,
+                                         bool& resident) {
+#if SLUICE_HAVE_EPOLL
+  char byte;
+  iovec one{&byte, 1};
+  ++stats_.syscalls;
+  const ssize_t n =
+      ::preadv2(fd, &one, 1, static_cast<off_t>(offset), RWF_NOWAIT);
+  if (n >= 0) {  // 0: past the end, nothing to wait for
+    resident = true;
+    return true;
+  }
+  if (errno == EAGAIN) {
+    resident = false;
+    return true;
+  }
+  // EOPNOTSUPP: this file system cannot say; EINVAL: a kernel before 4.14.
+  if (errno == EINVAL) active_ = false;
+  return false;
+#else
+  (void)fd;
+  (void)offset;
   (void)resident;
   return false;
 #endif

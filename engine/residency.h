@@ -17,9 +17,15 @@
 // costs well under 1 % of a 512 KiB push. The price: a small file evicted
 // within that window is read in place once. cachestat counts pages that
 // readahead has added but not yet filled as cached, so a transfer once
-// found cold stays on the cold path (OpenTransfer::cold_source). Where the
-// kernel lacks cachestat, every range counts as resident: the engine
-// behaves as it did before it could tell.
+// found cold stays on the cold path (OpenTransfer::cold_source).
+//
+// Where the kernel lacks cachestat (before 6.5), the probe reads one byte of
+// the range's first and of its last page with preadv2(RWF_NOWAIT) (Linux
+// 4.14+), which fails with EAGAIN rather than wait for storage: two calls
+// instead of one, and a sample rather than a count (a hole in the middle of
+// a range goes unseen; sequential reads and readahead make that rare).
+// Where neither answers (a file system without RWF_NOWAIT), the range
+// counts as resident: the engine behaves as it did before it could tell.
 
 #ifndef SLUICE_ENGINE_RESIDENCY_H_
 #define SLUICE_ENGINE_RESIDENCY_H_
@@ -42,8 +48,14 @@ class ResidencyProbe {
   // span does not matter, only that it is short).
   static constexpr int64_t kTrustForNs = 50'000'000;
 
+  // How the kernel is asked: cachestat(2), or two RWF_NOWAIT reads.
+  enum class Method { kCachestat, kNowaitRead };
+
   // `enabled` false: every range counts as resident (no probing at all).
-  ResidencyProbe(bool enabled, EngineStats& stats);
+  // `method`: where to start (tests force kNowaitRead); kCachestat falls
+  // back to kNowaitRead on a kernel without it.
+  ResidencyProbe(bool enabled, EngineStats& stats,
+                 Method method = Method::kCachestat);
 
   // Whether [offset, offset + length) of the regular file `endpoints`
   // names may be read on the engine thread without waiting for storage.
@@ -56,8 +68,10 @@ class ResidencyProbe {
 
  private:
   bool AskKernel(int fd, uint64_t offset, uint64_t length, bool& resident);
+  bool ReadsWithoutWaiting(int fd, uint64_t offset, bool& resident);
 
   bool active_;
+  Method method_;
   EngineStats& stats_;
   // Small files found wholly resident, and when (coarse monotonic ns).
   absl::flat_hash_map<FileId, int64_t> trusted_;

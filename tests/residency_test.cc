@@ -50,6 +50,28 @@ TEST(ResidencyProbeTest, CachedFileIsResidentAndEvictedOneIsNot) {
   EXPECT_EQ(stats.residency_probes, 2u);
 }
 
+// Kernels before 6.5 have no cachestat: the probe reads a byte of the
+// range's first and last page with RWF_NOWAIT instead.
+TEST(ResidencyProbeTest, NowaitReadsTellCachedFromEvicted) {
+  PatternFile file(1 << 20);
+  ASSERT_EQ(::fdatasync(file.fd()), 0);
+  EngineStats stats;
+  ResidencyProbe probe(/*enabled=*/true, stats,
+                       ResidencyProbe::Method::kNowaitRead);
+  const TransferEndpoints endpoints = EndpointsOf(file);
+  const bool resident = probe.IsResident(endpoints, 4097, 300000);
+  if (!probe.active()) GTEST_SKIP() << "no RWF_NOWAIT on this kernel";
+  EXPECT_TRUE(resident);
+  EXPECT_EQ(stats.syscalls, 2u);  // the first page and the last
+  ASSERT_EQ(::posix_fadvise(file.fd(), 0, 0, POSIX_FADV_DONTNEED), 0);
+  EXPECT_FALSE(probe.IsResident(endpoints, 4097, 300000));
+  // Only the last page missing is seen too.
+  char buffer[8192];
+  ASSERT_EQ(::pread(file.fd(), buffer, sizeof(buffer), 0), 8192);
+  EXPECT_FALSE(probe.IsResident(endpoints, 4097, 300000));
+  EXPECT_EQ(stats.residency_probes, 3u);
+}
+
 TEST(ResidencyProbeTest, SmallResidentFileIsTrustedWithoutAskingAgain) {
   PatternFile file(16 * 1024);
   if (!CanAsk(file.fd())) GTEST_SKIP() << "no cachestat(2) on this kernel";

@@ -70,8 +70,10 @@ struct EngineOptions {
   // threads that read it into the page cache, then send it as usual.
   // Files of up to 128 KiB found resident are trusted for about 50 ms
   // without asking again (so a small file evicted within that window is
-  // still read in place). Kernels without cachestat, and the portable build,
-  // read every range in place as before. false: never ask.
+  // still read in place). Kernels without cachestat (before 6.5) are asked
+  // by reading one byte of the range's first and last page with
+  // preadv2(RWF_NOWAIT) instead; the portable build reads every range in
+  // place as before. false: never ask.
   bool avoid_cold_reads = true;
   // I/O threads of the sendfile and read+send backends' cold reads (each
   // blocks in one read at a time; more cold transfers queue). 0: none,
