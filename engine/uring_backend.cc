@@ -232,7 +232,10 @@ class UringBackend final : public Backend {
 
   void Complete(uint64_t user_data, int result, UringTurn& turn) {
     const UringRequestName name = DecodeUserData(user_data);
-    if (name.op == UringOp::kCancel || name.op == UringOp::kNone) return;
+    if (name.op == UringOp::kCancel || name.op == UringOp::kNone ||
+        name.op == UringOp::kReadAhead) {
+      return;
+    }
     UringTransfer* found = transfers_.Find(name.index, name.generation);
     if (found == nullptr || (found->in_flight & OpBit(name.op)) == 0) return;
     UringTransfer& t = *found;
@@ -260,6 +263,7 @@ class UringBackend final : public Backend {
         // Ready, or in error: the next call tells which.
       case UringOp::kCancel:
       case UringOp::kNone:
+      case UringOp::kReadAhead:
         break;
     }
     if (Continue(t, step)) Advance(t, turn);

@@ -2,9 +2,12 @@
 
 #include "engine/uring_copy_path.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cerrno>
 
+#include "engine/cold_reader.h"
 #include "engine/errno_status.h"
 
 namespace sluice::internal {
@@ -71,7 +74,22 @@ PathStep UringCopyPath::Advance(UringTransfer& t, UringTurn& turn) {
   io_uring_prep_read(sqe, t.endpoints.file_fd, room,
                      static_cast<unsigned>(want), offset);
   Track(t, sqe, UringOp::kRead);
+  if (t.cold_source) ReadAhead(t, turn, push.file_position() + want);
   return PathStep::kInFlight;
+}
+
+void UringCopyPath::ReadAhead(UringTransfer& t, UringTurn& turn,
+                              uint64_t from) {
+  const uint64_t start = std::max(from, t.read_ahead_until);
+  const uint64_t end = std::min(t.endpoints.file_size, from + kColdReadAhead);
+  if (start >= end) return;
+  io_uring_sqe* sqe = turn.ring.GetSqe();
+  if (sqe == nullptr) return;  // a hint: the READ itself matters
+  io_uring_prep_fadvise(sqe, t.endpoints.file_fd, start,
+                        static_cast<off_t>(end - start), POSIX_FADV_WILLNEED);
+  io_uring_sqe_set_data64(
+      sqe, UringUserData(t.handle.index(), t.generation, UringOp::kReadAhead));
+  t.read_ahead_until = end;
 }
 
 PathStep UringCopyPath::Complete(UringTransfer& t, UringOp op, int result,

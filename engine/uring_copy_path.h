@@ -6,6 +6,9 @@
 // before their first byte, files sendfile or splice refuse (procfs) on
 // their first call. A push small enough for one buffer goes as one linked
 // READ -> SENDMSG of header, data and trailer: one submission, one segment.
+// A cold source's READ comes with a read-ahead of the range after it
+// (FADVISE WILLNEED, which io_uring runs on io-wq), so that while one chunk
+// is sent the next is already being read.
 
 #ifndef SLUICE_ENGINE_URING_COPY_PATH_H_
 #define SLUICE_ENGINE_URING_COPY_PATH_H_
@@ -22,6 +25,11 @@ class UringCopyPath final : public UringFilePath {
   // The linked READ -> SENDMSG, for the rest of a push from a regular file
   // that fits one buffer with nothing read ahead.
   PathStep AdvanceWhole(UringTransfer& t, UringTurn& turn) override;
+
+ private:
+  // Asks the kernel to read up to kColdReadAhead bytes from `from` into the
+  // page cache, past what was asked before.
+  static void ReadAhead(UringTransfer& t, UringTurn& turn, uint64_t from);
 };
 
 }  // namespace sluice::internal

@@ -27,6 +27,9 @@ enum class UringOp : uint8_t {
   kSpliceIn,
   kSpliceOut,
   kCancel,  // its own CQE carries nothing we need
+  // FADVISE(WILLNEED) of the range after a cold READ: a hint that holds no
+  // memory of ours, so nothing waits for it and its CQE carries nothing.
+  kReadAhead,
 };
 
 // Every op a transfer may have in flight, for cancelling them all.

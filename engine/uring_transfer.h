@@ -94,6 +94,9 @@ struct UringTransfer : OpenTransfer {
   uint32_t in_flight = 0;
   // The path of this push's latest file step (kAuto: none yet).
   DataPath step_path = DataPath::kAuto;
+  // Cold sources: the file offset up to which the kernel was asked to read
+  // ahead (uring_copy_path.cc).
+  uint64_t read_ahead_until = 0;
   SpliceState splice;
   CopyState copy;
 };
