@@ -79,6 +79,9 @@ struct TransferEndpoints {
   // File bytes the transfer will send, where known (0: unknown), so a
   // backend can pick a data path by size.
   uint64_t size_hint = 0;
+  // Regular files: the offset just past the transfer's last file byte
+  // (0: unknown), so that reading ahead stops there.
+  uint64_t file_end = 0;
 };
 
 // A backend's own name for a transfer it has open: an index into its own

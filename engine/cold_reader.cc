@@ -48,10 +48,10 @@ ColdReader::~ColdReader() {
 }
 
 void ColdReader::Warm(int fd, uint64_t offset, uint64_t length,
-                      uint64_t token) {
+                      uint64_t read_ahead_end, uint64_t token) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(Job{fd, offset, length, token});
+    queue_.push_back(Job{fd, offset, length, read_ahead_end, token});
   }
   wake_.notify_one();
 }
@@ -92,10 +92,10 @@ void ColdReader::Run() {
     // Read-ahead: the kernel starts reading what the transfer will ask for
     // next while this range is sent, so the next warm finds it cached or
     // on its way. A hint: its failure changes nothing.
-    if (at == end) {
+    if (at == end && job.read_ahead_end > end) {
+      const uint64_t ahead = std::min(job.read_ahead_end - end, kColdReadAhead);
       (void)::posix_fadvise(job.fd, static_cast<off_t>(end),
-                            static_cast<off_t>(kColdReadAhead),
-                            POSIX_FADV_WILLNEED);
+                            static_cast<off_t>(ahead), POSIX_FADV_WILLNEED);
     }
     lock.lock();
     done_.push_back(job.token);

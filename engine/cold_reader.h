@@ -42,10 +42,12 @@ class ColdReader {
   ColdReader(const ColdReader&) = delete;
   ColdReader& operator=(const ColdReader&) = delete;
 
-  // Queues a read of [offset, offset + length) of `fd`, which must stay open
-  // until `token` comes back from TakeDone(); read errors are not reported
-  // (the backend's own read then meets them).
-  void Warm(int fd, uint64_t offset, uint64_t length, uint64_t token);
+  // Queues a read of [offset, offset + length) of `fd`, then a read-ahead
+  // hint for what follows, up to `read_ahead_end` (0: none); `fd` must stay
+  // open until `token` comes back from TakeDone(). Read errors are not
+  // reported (the backend's own read then meets them).
+  void Warm(int fd, uint64_t offset, uint64_t length, uint64_t read_ahead_end,
+            uint64_t token);
   // Readable when TakeDone() has tokens.
   int fd() const { return event_.get(); }
   // Appends the tokens of the reads that finished since the last call.
@@ -56,6 +58,7 @@ class ColdReader {
     int fd;
     uint64_t offset;
     uint64_t length;
+    uint64_t read_ahead_end;
     uint64_t token;
   };
 

@@ -205,7 +205,8 @@ bool ReadinessBackend::StartWarming(ReadinessTransfer& transfer) {
     cold_watch_armed_ = true;
   }
   cold_reader_->Warm(transfer.endpoints.file_fd, push.file_position(),
-                     push.file_left(), transfers_.Token(transfer.handle));
+                     push.file_left(), transfer.endpoints.file_end,
+                     transfers_.Token(transfer.handle));
   transfer.warming = true;
   transfer.cold = transfer.cold_source = true;
   ++warming_;

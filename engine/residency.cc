@@ -108,8 +108,11 @@ bool ResidencyProbe::ReadsWithoutWaiting(int fd, uint64_t offset,
     resident = false;
     return true;
   }
-  // EOPNOTSUPP: this file system cannot say; EINVAL: a kernel before 4.14.
-  if (errno == EINVAL) active_ = false;
+  // EOPNOTSUPP: a kernel before 4.14, or a file system that cannot say;
+  // either way asking again costs a call per push for nothing, so this
+  // engine stops asking (only kernels without cachestat get here). EINVAL
+  // (an O_DIRECT fd refuses a one-byte read) says nothing of other files.
+  if (errno == EOPNOTSUPP) active_ = false;
   return false;
 #else
   (void)fd;

@@ -25,7 +25,8 @@
 // instead of one, and a sample rather than a count (a hole in the middle of
 // a range goes unseen; sequential reads and readahead make that rare).
 // Where neither answers (a file system without RWF_NOWAIT), the range
-// counts as resident: the engine behaves as it did before it could tell.
+// counts as resident, and the engine stops asking: it behaves as it did
+// before it could tell.
 
 #ifndef SLUICE_ENGINE_RESIDENCY_H_
 #define SLUICE_ENGINE_RESIDENCY_H_

@@ -270,13 +270,15 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
 
 absl::Time Scheduler::Expiry(const Slot& slot) const {
   if (slot.state == State::kQueued) return slot.plan.deadline;
+  // On the way to an idle timeout the send queue is sampled every quarter
+  // of it, so that the scheduler can tell a peer still taking bytes (the
+  // queue shrank between two samples) from one that stopped; the last
+  // check falls exactly on the timeout.
   const absl::Duration idle = slot.plan.idle_timeout;
-  // Half-way to an idle timeout the send queue is sampled, so that at the
-  // timeout the scheduler can tell a peer still taking bytes (the queue
-  // shrank) from one that stopped.
-  const absl::Time idle_check = SampledSinceProgress(slot)
-                                    ? slot.last_progress + idle
-                                    : slot.last_progress + idle / 2;
+  const absl::Time base =
+      SampledSinceProgress(slot) ? *slot.sampled_at : slot.last_progress;
+  const absl::Time idle_check =
+      std::min(base + idle / kIdleChecks, slot.last_progress + idle);
   return std::min(slot.plan.deadline, idle_check);
 }
 
@@ -285,24 +287,20 @@ bool Scheduler::SampledSinceProgress(const Slot& slot) {
 }
 
 bool Scheduler::PeerKeepsItAlive(Slot& slot, absl::Time now) {
+  const std::optional<uint64_t> before =
+      SampledSinceProgress(slot) ? slot.queue_sample : std::nullopt;
   const std::optional<uint64_t> queued =
       send_queue_.Queued(slot.plan.endpoints.socket_fd);
   ++stats_.send_queue_checks;
-  if (!SampledSinceProgress(slot)) {
-    slot.queue_sample = queued;
-    slot.sampled_at = now;
-    return true;
-  }
-  if (!queued.has_value() || !slot.queue_sample.has_value() ||
-      *queued >= *slot.queue_sample) {
-    return false;
-  }
-  // The peer took bytes within the last half timeout: that is progress.
-  ++stats_.peer_progress;
-  slot.last_progress = now;
   slot.queue_sample = queued;
   slot.sampled_at = now;
-  return true;
+  if (before.has_value() && queued.has_value() && *queued < *before) {
+    // The peer took bytes since the last sample: that is progress.
+    ++stats_.peer_progress;
+    slot.last_progress = now;
+    return true;
+  }
+  return now - slot.last_progress < slot.plan.idle_timeout;
 }
 
 void Scheduler::ArmTimer(uint32_t index) {

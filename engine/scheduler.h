@@ -129,8 +129,8 @@ class Scheduler {
     BackendHandle handle;
     // The socket accepted a byte, or its peer took one off the send queue.
     absl::Time last_progress;
-    // The send queue as sampled half an idle timeout after the last
-    // progress (nullopt: the kernel could not tell), and when.
+    // The send queue as last sampled on the way to an idle timeout
+    // (nullopt: the kernel could not tell), and when.
     std::optional<uint64_t> queue_sample;
     std::optional<absl::Time> sampled_at;
     // Set when a cancel or timeout hits while a push is pending: why the
@@ -157,13 +157,15 @@ class Scheduler {
   void PushRunnable();
   void Apply(const PushOutcome& outcome, absl::Time now);
   void FireTimers(absl::Time now);
-  // When the slot's idle timeout or deadline is due, or the send queue is
-  // to be sampled on the way to an idle timeout.
+  // Send-queue samples per idle timeout without progress (see Expiry()).
+  static constexpr int kIdleChecks = 4;
+  // When the slot's deadline is due, or its next idle check (a send-queue
+  // sample; the last one at the idle timeout).
   absl::Time Expiry(const Slot& slot) const;
   // Whether the slot's send queue was sampled since its last progress.
   static bool SampledSinceProgress(const Slot& slot);
-  // At an idle check: true when the transfer is not idle after all (the
-  // half-way sample was just taken, or the peer has taken bytes since it).
+  // At an idle check: samples the send queue; true unless the transfer is
+  // idle (no progress for idle_timeout, the peer's included).
   bool PeerKeepsItAlive(Slot& slot, absl::Time now);
   void ArmTimer(uint32_t index);
   // Ends the transfer now if no push is pending, else once it is back.

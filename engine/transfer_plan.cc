@@ -122,6 +122,9 @@ absl::StatusOr<TransferPlan> PlanTransfer(TransferSpec spec) {
     }
   }
   plan.endpoints.size_hint = plan.length.value_or(0);
+  if (plan.endpoints.source == SourceKind::kRegularFile && plan.length) {
+    plan.endpoints.file_end = plan.offset + *plan.length;
+  }
   return plan;
 }
 

@@ -81,7 +81,7 @@ PathStep UringCopyPath::Advance(UringTransfer& t, UringTurn& turn) {
 void UringCopyPath::ReadAhead(UringTransfer& t, UringTurn& turn,
                               uint64_t from) {
   const uint64_t start = std::max(from, t.read_ahead_until);
-  const uint64_t end = std::min(t.endpoints.file_size, from + kColdReadAhead);
+  const uint64_t end = std::min(t.endpoints.file_end, from + kColdReadAhead);
   if (start >= end) return;
   io_uring_sqe* sqe = turn.ring.GetSqe();
   if (sqe == nullptr) return;  // a hint: the READ itself matters

@@ -2,8 +2,10 @@
 //
 // What one io_uring request of a transfer does, and the user_data word that
 // brings its completion back to the transfer: index << 32 | 24-bit
-// generation << 8 | op. A transfer is closed only once all its requests have
-// completed, so the generation is a guard, not a necessity.
+// generation << 8 | op. A transfer is closed only once all its requests that
+// hold memory or report progress have completed, so the generation is a
+// guard, not a necessity; a read-ahead hint (kReadAhead) may complete after
+// its transfer closed, and its completion is dropped unread.
 
 #ifndef SLUICE_ENGINE_URING_REQUEST_H_
 #define SLUICE_ENGINE_URING_REQUEST_H_

@@ -384,7 +384,8 @@ TEST_F(SchedulerTest, PeerTakingBytesKeepsIdleTimerAway) {
     ASSERT_EQ(ResultOf(id), nullptr) << "ended after " << second + 1 << " s";
   }
   EXPECT_GT(stats_.peer_progress, 0u);
-  // The peer stops: idle after 10 to 15 s (the half-way sample's grain).
+  // The peer stops: idle 10 s after the check that saw its last read, which
+  // came at most one 1 s step and one quarter (2.5 s) check interval late.
   const absl::Time stopped = clock_.Now();
   for (int second = 0; second < 20 && ResultOf(id) == nullptr; ++second) {
     clock_.Advance(absl::Seconds(1));
@@ -395,7 +396,35 @@ TEST_F(SchedulerTest, PeerTakingBytesKeepsIdleTimerAway) {
               StatusIs(absl::StatusCode::kDeadlineExceeded,
                        HasSubstr("no progress for 10s")));
   EXPECT_GE(clock_.Now() - stopped, absl::Seconds(10));
-  EXPECT_LE(clock_.Now() - stopped, absl::Seconds(15));
+  EXPECT_LE(clock_.Now() - stopped, absl::Seconds(13));
+}
+
+// The socket accepting bytes soon after a check that saw the peer read must
+// not shorten the next window: the checks start again from that progress.
+TEST_F(SchedulerTest, SocketProgressAfterPeerProgressKeepsAFullWindow) {
+  Make({.quantum_bytes = 1000});
+  TransferPlan plan = Plan(1 << 20);
+  plan.idle_timeout = absl::Seconds(10);
+  const int socket_fd = plan.endpoints.socket_fd;
+  const TransferId id = Submit(std::move(plan));
+  uint64_t queued = 8'000'000;
+  send_queue_.Set(socket_fd, queued);
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  // The peer reads once a second; the socket takes a few bytes once, just
+  // after the 10 s mark. Never 10 s without progress of either kind.
+  for (int step = 1; step <= 600; ++step) {
+    clock_.Advance(absl::Milliseconds(100));
+    if (step % 10 == 0) {
+      queued -= 1000;
+      send_queue_.Set(socket_fd, queued);
+    }
+    if (step == 101) {
+      ASSERT_TRUE(backend_.IsPending(id));
+      backend_.Answer1({.id = id, .file_bytes = 10});
+    }
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    ASSERT_EQ(ResultOf(id), nullptr) << "ended after step " << step;
+  }
 }
 
 // A peer that takes nothing is idle exactly at the timeout after the last
@@ -417,7 +446,7 @@ TEST_F(SchedulerTest, StuckPeerIsIdleAtTheTimeout) {
               StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_GE(clock_.Now() - start, absl::Seconds(10));
   EXPECT_LE(clock_.Now() - start, absl::Seconds(10) + absl::Milliseconds(100));
-  EXPECT_EQ(stats_.send_queue_checks, 2u);
+  EXPECT_EQ(stats_.send_queue_checks, 4u);
   EXPECT_EQ(stats_.peer_progress, 0u);
 }
 
@@ -486,8 +515,9 @@ TEST_F(SchedulerTest, WaitIsBoundedByNearestTimer) {
   Submit(std::move(near));
   ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
   ASSERT_FALSE(backend_.waits().empty());
-  // Half-way to the nearer idle timeout its send queue is sampled.
-  EXPECT_EQ(backend_.waits()[0], absl::Milliseconds(1500));
+  // A quarter of the way to the nearer idle timeout its send queue is
+  // sampled.
+  EXPECT_EQ(backend_.waits()[0], absl::Milliseconds(750));
 }
 
 TEST_F(SchedulerTest, NegativeTimeoutMeansDoNotWait) {

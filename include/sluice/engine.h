@@ -126,7 +126,9 @@ class Engine {
   // the host closed an fd the engine owns), transfers with a request still
   // out end Internal, counting only the bytes confirmed before, and the
   // memory those requests point into is kept until the process exits
-  // rather than freed under the kernel.
+  // rather than freed under the kernel. Such a request may still write to
+  // its socket after the callback: the host must close that socket, not
+  // reuse it.
   ~Engine();
 
   Engine(const Engine&) = delete;

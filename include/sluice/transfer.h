@@ -40,6 +40,8 @@
 //   deadline passes (queued or running)     DeadlineExceeded
 //   Engine::Cancel(id)                      Cancelled
 //   engine destroyed with the transfer live Cancelled, from the destructor
+//                                           (Internal where the engine's
+//                                           waiter had broken: see ~Engine)
 // Whatever the status, `bytes_sent` is exact and `next_offset` is where to
 // resume; the message names the fd, the offset and the cause. Every accepted
 // transfer's callback runs exactly once, on the thread that polls the
@@ -114,10 +116,12 @@ struct TransferSpec {
   // bytes off the socket's send queue (TCP: acknowledging them; unix: reading
   // them; SIOCOUTQ): a socket with a big send buffer reports writable only
   // once much of it has drained, and a slow but steady reader must not be
-  // cut off meanwhile. The queue is sampled half-way to the timeout and at
-  // it, so a peer that stops taking bytes is timed out between 1 and 1.5
-  // idle_timeouts after its last; one that never took any, exactly at it.
-  // Where the kernel cannot tell (no SIOCOUTQ), only accepted bytes count.
+  // cut off meanwhile. While the socket accepts nothing the queue is
+  // sampled every quarter of idle_timeout, so a peer that stops taking bytes
+  // is timed out between 0.75 and 1.25 idle_timeouts after its last; one
+  // that takes none, exactly idle_timeout after the socket last accepted a
+  // byte. Where the kernel cannot tell (no SIOCOUTQ), only accepted bytes
+  // count.
   absl::Duration idle_timeout = absl::InfiniteDuration();
   // The transfer fails with DeadlineExceeded when it is not done by then,
   // whether it is still queued for admission or running. A wall-clock time,
