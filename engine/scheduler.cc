@@ -287,14 +287,16 @@ bool Scheduler::SampledSinceProgress(const Slot& slot) {
 }
 
 bool Scheduler::PeerKeepsItAlive(Slot& slot, absl::Time now) {
-  const std::optional<uint64_t> before =
-      SampledSinceProgress(slot) ? slot.queue_sample : std::nullopt;
+  // (Plain values, not an optional copy: GCC 12 warns falsely about one.)
+  const bool comparable =
+      SampledSinceProgress(slot) && slot.queue_sample.has_value();
+  const uint64_t before = comparable ? *slot.queue_sample : 0;
   const std::optional<uint64_t> queued =
       send_queue_.Queued(slot.plan.endpoints.socket_fd);
   ++stats_.send_queue_checks;
   slot.queue_sample = queued;
   slot.sampled_at = now;
-  if (before.has_value() && queued.has_value() && *queued < *before) {
+  if (comparable && queued.has_value() && *queued < before) {
     // The peer took bytes since the last sample: that is progress.
     ++stats_.peer_progress;
     slot.last_progress = now;
