@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "flags/byte_size.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "load/frame.h"
@@ -237,6 +238,28 @@ TEST(LoadWorkloadTest, ParsesSizeMixes) {
   EXPECT_FALSE(load::ParseSizeMix("16KB").ok());
   EXPECT_FALSE(load::ParseSizeMix("0B").ok());
   EXPECT_FALSE(load::ParseSizeMix("1MiB:-3").ok());
+}
+
+TEST(ByteSizeTest, ReadsEachUnit) {
+  uint64_t bytes = 0;
+  ASSERT_TRUE(tools::ParseByteSize("512B", bytes));
+  EXPECT_EQ(bytes, 512u);
+  ASSERT_TRUE(tools::ParseByteSize("16KiB", bytes));
+  EXPECT_EQ(bytes, 16u << 10);
+  ASSERT_TRUE(tools::ParseByteSize("3GiB", bytes));
+  EXPECT_EQ(bytes, 3ull << 30);
+  ASSERT_TRUE(tools::ParseByteSize("1234", bytes));
+  EXPECT_EQ(bytes, 1234u);
+}
+
+// Found by the byte_size fuzzer: a refused number without a unit reset the
+// caller's value to 0, although a refusal promises to leave it alone.
+TEST(ByteSizeTest, RefusalLeavesTheValueAlone) {
+  uint64_t bytes = 7;
+  EXPECT_FALSE(tools::ParseByteSize("", bytes));
+  EXPECT_FALSE(tools::ParseByteSize("12x", bytes));
+  EXPECT_FALSE(tools::ParseByteSize("KiB", bytes));
+  EXPECT_EQ(bytes, 7u);
 }
 
 }  // namespace

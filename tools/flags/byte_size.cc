@@ -20,7 +20,11 @@ bool ParseByteSize(absl::string_view text, uint64_t& bytes) {
       return true;
     }
   }
-  return absl::SimpleAtoi(text, &bytes);
+  // SimpleAtoi() writes its output even when it refuses ("12x" gives 12).
+  uint64_t n;
+  if (!absl::SimpleAtoi(text, &n)) return false;
+  bytes = n;
+  return true;
 }
 
 }  // namespace sluice::tools
