@@ -262,5 +262,19 @@ TEST(ByteSizeTest, RefusalLeavesTheValueAlone) {
   EXPECT_EQ(bytes, 7u);
 }
 
+// A size past 2^64 - 1 bytes wrapped around: "17179869185GiB" read as 1 GiB.
+// (The byte_size fuzzer's invariant; found by reading the code, the fuzzer
+// had not reached an 11-digit GiB count in 60 s.)
+TEST(ByteSizeTest, RefusesSizesPast64Bits) {
+  uint64_t bytes = 7;
+  EXPECT_FALSE(tools::ParseByteSize("17179869184GiB", bytes));
+  EXPECT_FALSE(tools::ParseByteSize("17179869185GiB", bytes));
+  EXPECT_FALSE(tools::ParseByteSize("18014398509481984KiB", bytes));
+  EXPECT_FALSE(tools::ParseByteSize("18446744073709551616", bytes));
+  EXPECT_EQ(bytes, 7u);
+  ASSERT_TRUE(tools::ParseByteSize("17179869183GiB", bytes));
+  EXPECT_EQ(bytes, 17179869183ull << 30);
+}
+
 }  // namespace
 }  // namespace sluice

@@ -2,6 +2,7 @@
 
 #include "flags/byte_size.h"
 
+#include <limits>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -16,6 +17,7 @@ bool ParseByteSize(absl::string_view text, uint64_t& bytes) {
     if (absl::ConsumeSuffix(&text, suffix)) {
       uint64_t n;
       if (!absl::SimpleAtoi(text, &n)) return false;
+      if (n > std::numeric_limits<uint64_t>::max() / scale) return false;
       bytes = n * scale;
       return true;
     }
