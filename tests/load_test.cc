@@ -240,6 +240,18 @@ TEST(LoadWorkloadTest, ParsesSizeMixes) {
   EXPECT_FALSE(load::ParseSizeMix("1MiB:-3").ok());
 }
 
+// Found by the byte_size fuzzer: a weight that reads as infinite ("1e400",
+// "inf") or NaN passed the "positive" check, and so did weights whose sum
+// is infinite; std::discrete_distribution needs finite weights and sum.
+TEST(LoadWorkloadTest, RefusesWeightsThatAreNotFinite) {
+  for (const char* text :
+       {"1MiB:inf", "1MiB:nan", "1MiB:1e400",
+        "1MiB:333333333333333333333e333333333", "1B:1e308,1B:1e308"}) {
+    EXPECT_FALSE(load::ParseSizeMix(text).ok()) << text;
+  }
+  EXPECT_TRUE(load::ParseSizeMix("1B:1e300,1B:1e300").ok());
+}
+
 TEST(ByteSizeTest, ReadsEachUnit) {
   uint64_t bytes = 0;
   ASSERT_TRUE(tools::ParseByteSize("512B", bytes));
