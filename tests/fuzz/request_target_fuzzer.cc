@@ -7,14 +7,20 @@
 //   no "..", "." or empty segment (a trailing '/' is allowed: it names a
 //   directory), no NUL or other control byte;
 // - decoding happens once: escaping the path again (every byte outside
-//   unreserved characters and '/') and resolving that gives the same path.
+//   unreserved characters and '/') and resolving that gives the same path;
+// - the authority of an absolute-form target never picks the path: it
+//   resolves exactly as the origin-form target after its authority (which
+//   ends at the first '/', '?' or '#', RFC 3986 §3.2).
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -52,6 +58,21 @@ void CheckPath(absl::string_view path) {
   }
 }
 
+// For an absolute-form target, the origin-form target it stands for.
+std::optional<std::string> OriginForm(absl::string_view target) {
+  for (absl::string_view scheme : {"http://", "https://"}) {
+    if (absl::StartsWithIgnoreCase(target, scheme)) {
+      target.remove_prefix(scheme.size());
+      const size_t end = target.find_first_of("/?#");
+      if (end == absl::string_view::npos) return "/";
+      target.remove_prefix(end);
+      return target.front() == '/' ? std::string(target)
+                                   : absl::StrCat("/", target);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 }  // namespace sluice::serve
 
@@ -59,6 +80,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using sluice::serve::ResolveTarget;
   const absl::string_view target(reinterpret_cast<const char*>(data), size);
   const absl::StatusOr<std::string> path = ResolveTarget(target);
+  if (const std::optional<std::string> origin =
+          sluice::serve::OriginForm(target);
+      origin.has_value()) {
+    const absl::StatusOr<std::string> expected = ResolveTarget(*origin);
+    SLUICE_FUZZ_CHECK(path.ok() == expected.ok());
+    SLUICE_FUZZ_CHECK(!path.ok() || *path == *expected);
+  }
   if (!path.ok()) {
     SLUICE_FUZZ_CHECK(path.status().code() ==
                       absl::StatusCode::kInvalidArgument);
