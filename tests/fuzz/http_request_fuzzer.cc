@@ -12,7 +12,8 @@
 // - framing does not depend on what follows: the head alone parses the same,
 //   and any shorter prefix of it is incomplete, never an error;
 // - an error judged on a prefix (before the whole buffer arrived) is the
-//   error the whole buffer gets.
+//   error the whole buffer gets, and waiting for more is right only while
+//   the head fits its bound and holds no bare LF.
 
 #include <cstddef>
 #include <cstdint>
@@ -105,9 +106,17 @@ void CheckComplete(absl::string_view buffer, size_t max_head_bytes,
 void Check(absl::string_view buffer, size_t max_head_bytes) {
   const RequestHeadParse parse = ParseRequestHead(buffer, max_head_bytes);
   switch (parse.outcome) {
-    case ParseOutcome::kIncomplete:
+    case ParseOutcome::kIncomplete: {
       SLUICE_FUZZ_CHECK(parse.consumed == 0 && parse.error_status == 0);
+      // Waiting is right only while the head fits and nothing already
+      // condemns it: a bare LF is answered at once (issue 11, defect 7).
+      const absl::string_view rest = buffer.substr(LeadingEmptyLines(buffer));
+      SLUICE_FUZZ_CHECK(rest.size() < max_head_bytes);
+      for (size_t i = 0; i < rest.size(); ++i) {
+        SLUICE_FUZZ_CHECK(rest[i] != '\n' || (i > 0 && rest[i - 1] == '\r'));
+      }
       break;
+    }
     case ParseOutcome::kError:
       SLUICE_FUZZ_CHECK(parse.error_status == 400 ||
                         parse.error_status == 431 ||
