@@ -72,7 +72,7 @@ scripts/install-deps.sh "libclang-rt-${clang_major}-dev" || exit 1
 
 echo "=== $build_dir: configure (clang, -Dfuzz=true, strict)"
 options=(-Dfuzz=true -Dtests=disabled -Dbenchmarks=disabled -Dwerror=true)
-if [[ -d "$build_dir" ]]; then
+if [[ -f "$build_dir/meson-private/coredata.dat" ]]; then
   meson setup --reconfigure "$build_dir" "${options[@]}" >/dev/null || exit 1
 else
   CC=clang CXX=clang++ meson setup "$build_dir" "${options[@]}" >/dev/null ||
@@ -90,8 +90,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-fuzz.XXXXXX")
 ulimit -c 0
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-# stat NAME: the figure libFuzzer's -print_final_stats=1 gives in $log.
-stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -n 1; }
+# final_stat NAME: the figure libFuzzer's -print_final_stats=1 gives in $log.
+final_stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -n 1; }
 
 failed=0
 rows=()
@@ -107,10 +107,10 @@ for target in "${targets[@]}"; do
     -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$work/$target/artifacts/" >"$log" 2>&1
   rc=$?
-  execs=$(stat number_of_executed_units)
-  rate=$(stat average_exec_per_sec)
-  added=$(stat new_units_added)
-  rss=$(stat peak_rss_mb)
+  execs=$(final_stat number_of_executed_units)
+  rate=$(final_stat average_exec_per_sec)
+  added=$(final_stat new_units_added)
+  rss=$(final_stat peak_rss_mb)
   result=ok
   if ((rc != 0)); then
     failed=$((failed + 1))
@@ -136,6 +136,7 @@ printf '%-15s %-30s %14s %10s %9s %8s\n' target result executions "exec/s" \
 printf '%s\n' "${rows[@]}"
 if ((failed > 0)); then
   echo "$failed target(s) failed; inputs and logs in $work"
+  echo "replay: $build_dir/tests/fuzz/<target>_fuzzer $work/<target>/artifacts/<file>"
   exit 1
 fi
 rm -rf "$work"
