@@ -45,6 +45,16 @@ absl::Status CheckSocket(int fd) {
   return absl::OkStatus();
 }
 
+// An O_PATH fd (Linux 2.6.39+) passes fstat() and its access mode reads as
+// O_RDONLY, but every read of it fails with EBADF.
+bool IsPathOnly(int file_flags) {
+#ifdef O_PATH
+  return (file_flags & O_PATH) != 0;
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
 absl::StatusOr<TransferPlan> PlanTransfer(TransferSpec spec) {
@@ -82,10 +92,11 @@ absl::StatusOr<TransferPlan> PlanTransfer(TransferSpec spec) {
   }
   const int file_flags = ::fcntl(spec.file_fd, F_GETFL);
   if (file_flags < 0) return ErrnoStatus(errno, "fcntl(F_GETFL)", spec.file_fd);
-  if ((file_flags & O_ACCMODE) == O_WRONLY) {
+  const bool path_only = IsPathOnly(file_flags);
+  if ((file_flags & O_ACCMODE) == O_WRONLY || path_only) {
     return absl::FailedPreconditionError(absl::StrFormat(
-        "file fd %d is open write-only; the source must be readable",
-        spec.file_fd));
+        "file fd %d is open %s; the source must be readable", spec.file_fd,
+        path_only ? "with O_PATH" : "write-only"));
   }
   if (absl::Status socket_ok = CheckSocket(spec.socket_fd); !socket_ok.ok()) {
     return socket_ok;

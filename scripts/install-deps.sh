@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sluice builds and tests with, where missing.
-# Debian 12 or later, as root (or with sudo).
+# Debian 12 or later, as root (or with sudo). Arguments name more packages
+# a caller needs (scripts/fuzz.sh: clang and its runtimes).
 set -euo pipefail
 
 packages=(
   g++ pkg-config meson ninja-build python3
   liburing-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev curl clang-format libfuse3-dev fuse3
+  "$@"
 )
 
 missing=()

@@ -490,6 +490,24 @@ TEST_P(ContractTest, WriteOnlySourceIsFailedPrecondition) {
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("readable")));
 }
 
+// Found by the transfer_spec fuzzer: an O_PATH fd passes fstat() and its
+// access mode reads as O_RDONLY, so Submit() accepted a source nothing can
+// read, and the header went out before the first read failed.
+TEST_P(ContractTest, PathOnlySourceIsFailedPrecondition) {
+  PatternFile file(100);
+  testing::UniqueFd path_only(::open(file.path().c_str(), O_PATH | O_CLOEXEC));
+  ASSERT_TRUE(path_only.valid());
+  StreamPair pair = Pair();
+  TransferResult result = SendFile({.socket_fd = pair.sender.get(),
+                                    .file_fd = path_only.get(),
+                                    .header = "head"},
+                                   options());
+  EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      HasSubstr("readable")));
+  EXPECT_EQ(result.header_bytes_sent, 0u);
+  EXPECT_EQ(testing::ReadAvailable(pair.receiver.get()), "");
+}
+
 TEST_P(ContractTest, SocketFlagsAreRestoredBeforeCallback) {
   PatternFile file(1 << 20);
   StreamPair pair = Pair();

@@ -29,6 +29,25 @@ TEST(RequestTargetTest, TakesOnlyThePathOfAbsoluteForm) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// Found by the request_target fuzzer: the authority of an absolute-form
+// target ran to the first '/', past a '?' or '#': "http://h?x/one.bin"
+// served one.bin although its path is empty (the query is "x/one.bin"),
+// and "http://h#x" the root although "/#x" is refused.
+TEST(RequestTargetTest, AuthorityEndsAtQueryOrFragment) {
+  for (const char* target : {"http://h?x/one.bin", "http://h:80?a=/../b"}) {
+    const absl::StatusOr<std::string> path = ResolveTarget(target);
+    EXPECT_TRUE(path.ok() && path->empty())
+        << target << " -> " << (path.ok() ? *path : path.status().ToString());
+  }
+  EXPECT_EQ(ResolveTarget("http://h/a?x/b").value(), "a");
+  EXPECT_THAT(ResolveTarget("http://h#x").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ResolveTarget("https://h#x/one.bin").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ResolveTarget("http://h?q#x").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(RequestTargetTest, RefusesWhatCouldLeaveTheRoot) {
   for (const char* target : {
            "/../etc/passwd",

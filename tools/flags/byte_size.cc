@@ -2,6 +2,7 @@
 
 #include "flags/byte_size.h"
 
+#include <limits>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -16,11 +17,16 @@ bool ParseByteSize(absl::string_view text, uint64_t& bytes) {
     if (absl::ConsumeSuffix(&text, suffix)) {
       uint64_t n;
       if (!absl::SimpleAtoi(text, &n)) return false;
+      if (n > std::numeric_limits<uint64_t>::max() / scale) return false;
       bytes = n * scale;
       return true;
     }
   }
-  return absl::SimpleAtoi(text, &bytes);
+  // SimpleAtoi() writes its output even when it refuses ("12x" gives 12).
+  uint64_t n;
+  if (!absl::SimpleAtoi(text, &n)) return false;
+  bytes = n;
+  return true;
 }
 
 }  // namespace sluice::tools

@@ -17,7 +17,8 @@
 namespace sluice::tools {
 
 // Sets `bytes` and returns true if `text` is a size with one of the units
-// B, KiB, MiB, GiB or none; false (leaving `bytes` alone) otherwise.
+// B, KiB, MiB, GiB or none; false (leaving `bytes` alone) otherwise,
+// including for a size past 2^64 - 1 bytes.
 bool ParseByteSize(absl::string_view text, uint64_t& bytes);
 
 }  // namespace sluice::tools

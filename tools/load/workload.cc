@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -24,19 +25,28 @@ namespace sluice::load {
 
 absl::StatusOr<SizeMix> ParseSizeMix(absl::string_view text) {
   SizeMix mix;
+  double total_weight = 0;
   for (absl::string_view part : absl::StrSplit(text, ',')) {
     std::vector<absl::string_view> size_weight = absl::StrSplit(part, ':');
     uint64_t size = 0;
     double weight = 1;
+    // SimpleAtod() takes "inf", "nan" and reads "1e400" as infinity;
+    // std::discrete_distribution needs finite weights.
     if (size_weight.empty() || size_weight.size() > 2 ||
         !tools::ParseByteSize(size_weight[0], size) || size == 0 ||
         (size_weight.size() == 2 &&
-         (!absl::SimpleAtod(size_weight[1], &weight) || weight <= 0))) {
+         (!absl::SimpleAtod(size_weight[1], &weight) ||
+          !std::isfinite(weight) || weight <= 0))) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "bad object size \"%s\": expected a size with a unit (B, KiB, "
           "MiB, GiB) and an optional positive weight, e.g. 16KiB or "
           "16KiB:80,1MiB:15,64MiB:5",
           part));
+    }
+    total_weight += weight;
+    if (!std::isfinite(total_weight)) {
+      return absl::InvalidArgumentError(
+          "object size weights add up to more than a double holds");
     }
     mix.sizes.push_back(size);
     mix.weights.push_back(weight);

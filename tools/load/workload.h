@@ -19,8 +19,9 @@
 
 namespace sluice::load {
 
-// "4MiB", or weighted sizes "16KiB:80,1MiB:15,64MiB:5" (weights need not
-// sum to 100). Units: B, KiB, MiB, GiB. InvalidArgument names the bad part.
+// "4MiB", or weighted sizes "16KiB:80,1MiB:15,64MiB:5" (weights positive
+// and finite, their sum too; they need not sum to 100). Units: B, KiB, MiB,
+// GiB. InvalidArgument names the bad part.
 struct SizeMix {
   std::vector<uint64_t> sizes;
   std::vector<double> weights;

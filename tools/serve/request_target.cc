@@ -39,13 +39,21 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view path) {
 
 absl::StatusOr<std::string> ResolveTarget(absl::string_view target) {
   // absolute-form (RFC 9112 §3.2.2) must be accepted; only its path is
-  // used, the authority is not trusted to pick anything.
+  // used, the authority is not trusted to pick anything. The authority ends
+  // at the first '/', '?' or '#' (RFC 3986 §3.2): a '/' after a '?' is the
+  // query's, and a '#' there is a fragment, refused as in origin-form.
   absl::string_view path = target;
   for (absl::string_view scheme : {"http://", "https://"}) {
     if (absl::StartsWithIgnoreCase(path, scheme)) {
       path.remove_prefix(scheme.size());
-      const size_t slash = path.find('/');
-      path = slash == absl::string_view::npos ? "/" : path.substr(slash);
+      const size_t end = path.find_first_of("/?#");
+      path = end == absl::string_view::npos ? "/" : path.substr(end);
+      if (path.front() != '/') {  // an empty path, then a query or fragment
+        if (path.find('#') != absl::string_view::npos) {
+          return absl::InvalidArgumentError("fragment in request target");
+        }
+        path = "/";
+      }
       break;
     }
   }
