@@ -125,6 +125,8 @@ for target in "${targets[@]}"; do
     tail -n 30 "$log"
     ls "$work/$target/artifacts/"
   fi
+  # One line per target for scripts/test.sh to count.
+  echo "fuzz: $target $result"
   rows+=("$(printf '%-15s %-30s %14s %10s %9s %8s' "$target" "$result" \
     "${execs:--}" "${rate:--}" "${added:--}" "${rss:--}")")
 done

@@ -133,9 +133,9 @@ if ((fuzz_seconds > 0)); then
   fuzz_log=$(mktemp)
   scripts/fuzz.sh --seconds="$fuzz_seconds" | tee "$fuzz_log"
   fuzz_status=${PIPESTATUS[0]}
-  # scripts/fuzz.sh prints one line per target: "fuzz: NAME ok|FAILED ...".
-  extra_passed=$((extra_passed + $(grep -c '^fuzz: .* ok' "$fuzz_log")))
-  extra_failed=$((extra_failed + $(grep -c '^fuzz: .* FAILED' "$fuzz_log")))
+  # scripts/fuzz.sh prints one line per target: "fuzz: NAME ok|FAILED...".
+  extra_passed=$((extra_passed + $(grep -c '^fuzz: [^ ]* ok$' "$fuzz_log")))
+  extra_failed=$((extra_failed + $(grep -c '^fuzz: [^ ]* FAILED' "$fuzz_log")))
   ((fuzz_status == 0)) || failed_steps=$((failed_steps + 1))
   rm -f "$fuzz_log"
 fi
