@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -157,7 +158,8 @@ struct CurlResult {
 
 // curl with `args` (URL included), its body and headers captured.
 CurlResult Curl(std::vector<std::string> args) {
-  static int serial = 0;
+  // Tests run curl from several threads at once.
+  static std::atomic<int> serial = 0;
   const std::string stem =
       absl::StrCat("/tmp/sluice-serve-curl-", ::getpid(), "-", serial++);
   std::vector<std::string> argv = {

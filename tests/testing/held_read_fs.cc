@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -132,9 +133,13 @@ HeldReadFs::~HeldReadFs() {
   Release();
   if (session_ != nullptr) {
     fuse_session_exit(session_);
-    // Unmounting ends the loop's read of /dev/fuse.
-    fuse_session_unmount(session_);
+    // Unmounting aborts the connection, which ends the loop's read of
+    // /dev/fuse. fuse_session_unmount() would also close that fd under the
+    // loop (ThreadSanitizer caught it), so the loop is joined first; then
+    // it only closes the fd (its poll sees the connection gone).
+    (void)::umount2(mount_point_.c_str(), MNT_DETACH);
     if (loop_.joinable()) loop_.join();
+    fuse_session_unmount(session_);
     fuse_session_destroy(session_);
   }
   if (!mount_point_.empty()) ::rmdir(mount_point_.c_str());

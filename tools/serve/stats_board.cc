@@ -39,13 +39,13 @@ nlohmann::json EngineJson(const EngineStats& s) {
 }  // namespace
 
 void StatsBoard::Publish(size_t thread, ThreadSnapshot snapshot) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (thread < snapshots_.size()) snapshots_[thread] = std::move(snapshot);
 }
 
 std::string StatsBoard::Json() const {
   nlohmann::json threads = nlohmann::json::array();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < snapshots_.size(); ++i) {
     const ThreadSnapshot& s = snapshots_[i];
     threads.push_back({

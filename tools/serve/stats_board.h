@@ -10,11 +10,10 @@
 #define SLUICE_TOOLS_SERVE_STATS_BOARD_H_
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "sluice/stats.h"
 
 namespace sluice::serve {
@@ -39,8 +38,11 @@ class StatsBoard {
   std::string Json() const;
 
  private:
-  mutable absl::Mutex mu_;
-  std::vector<ThreadSnapshot> snapshots_ ABSL_GUARDED_BY(mu_);
+  // std::mutex rather than absl::Mutex: Debian's abseil is not built for
+  // ThreadSanitizer, which then cannot see what absl::Mutex orders, and CI
+  // runs sluice-serve under it.
+  mutable std::mutex mu_;
+  std::vector<ThreadSnapshot> snapshots_;  // guarded by mu_
 };
 
 }  // namespace sluice::serve
