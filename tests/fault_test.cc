@@ -23,7 +23,10 @@
 //                                    ContractTest.DeadlineEndsTransferWith-
 //                                    ExactCount; FaultSocketTest.Timeouts-
 //                                    EndOnlyTheirOwnTransfers
-//   peer reads slowly, with and without an idle timeout
+//   peer reads slowly, no idle timeout: completes
+//                                    FaultSocketTest.SlowReaderWithout-
+//                                    IdleTimeoutCompletes
+//   peer reads slowly with an idle timeout
 //                                    not yet: what the idle timer measures
 //                                    is being changed (issue 11, defect 6)
 //                                    and its tests come with that change
