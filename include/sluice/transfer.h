@@ -34,6 +34,21 @@
 //                                           data_path says kCopy
 //   peer closes or resets mid-transfer      Unavailable; the process never
 //                                           dies of SIGPIPE
+//   socket already shut down for writing    accepted; Unavailable, nothing
+//                                           sent, at the first send (OK when
+//                                           there is nothing to send)
+//   file truncated during the transfer      ends where the file now ends
+//                                           (or past it, by what was already
+//                                           read): with a count OutOfRange,
+//                                           without one OK
+//   file extended, or renamed over          no effect: the size at Submit(),
+//                                           the file the fd names
+//   file fd closed before the callback      FailedPrecondition (EBADF) at
+//                                           its next read, naming the fd; a
+//                                           pipe or socket source closed
+//                                           while the engine waits for data
+//                                           may go unnoticed until the
+//                                           deadline or idle timeout
 //   no progress for idle_timeout: the       DeadlineExceeded
 //   socket accepted no byte and the peer
 //   took none off the send queue
@@ -53,7 +68,10 @@
 // must not write to the socket (its bytes would interleave with the
 // transfer's) nor change its flags (the engine makes it non-blocking and
 // restores its flags before the callback). One socket carries at most one
-// live transfer per engine.
+// live transfer per engine. A file fd closed early is caught only while its
+// number stays unused (EBADF, above): once reused, the engine reads
+// whatever the number names then. Telling the two apart would take a dup()
+// of every source (two more syscalls per transfer), which it does not do.
 
 #ifndef SLUICE_TRANSFER_H_
 #define SLUICE_TRANSFER_H_

@@ -6,6 +6,7 @@
 #ifndef SLUICE_TESTS_TESTING_BACKEND_CONFIGS_H_
 #define SLUICE_TESTS_TESTING_BACKEND_CONFIGS_H_
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ inline std::vector<BackendConfig> AllBackendConfigs() {
       {"sendfile", EngineOptions{.backend = BackendKind::kSendfile}},
       {"readsend", EngineOptions{.backend = BackendKind::kReadSend}},
   };
+}
+
+// Test output names a configuration by its name.
+inline void PrintTo(const BackendConfig& config, std::ostream* os) {
+  *os << config.name;
 }
 
 inline std::string ConfigName(
