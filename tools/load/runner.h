@@ -66,6 +66,8 @@ struct RoundResult {
   // The sender's CPU: the process (io-wq workers included) less a local
   // sink's threads.
   double cpu_seconds = 0;
+  // Submit() to callback of the transfers that ended OK, from a
+  // LatencyHistogram: within 1/256 (0.4 %) of the exact percentiles.
   double latency_p50_us = 0;
   double latency_p99_us = 0;
   double latency_p999_us = 0;
