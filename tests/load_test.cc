@@ -53,6 +53,16 @@ class LoadToolTest : public ::testing::Test {
   }
 };
 
+// --help lists sluice-load's own flags (abseil lists only those of a file
+// named after the binary unless told otherwise) and states the latency
+// precision.
+TEST_F(LoadToolTest, HelpListsTheFlags) {
+  ProcessResult r = Load({"--help"});
+  EXPECT_THAT(r.out, HasSubstr("--object_size"));
+  EXPECT_THAT(r.out, HasSubstr("--connect"));
+  EXPECT_THAT(r.out, HasSubstr("within 0.4 %"));
+}
+
 TEST_F(LoadToolTest, UnknownBackendIsAUsageError) {
   ProcessResult r = Load({"--backends=iouring,warp"});
   EXPECT_EQ(r.exit_code, 2);
