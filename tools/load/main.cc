@@ -9,7 +9,8 @@
 //   sluice-load --connect=127.0.0.1:9000 --verify
 //
 // Flags may be spelled with '-' or '_' (--object-size, --object_size).
-// Exit status: 0 when every round's bytes reconcile with the sink, 1 when
+// Exit status: 0 when every round's bytes reconcile with the sink (or the
+// sink sends no acknowledgement, --sink-ack=false: unreconciled), 1 when
 // one does not (or the sink saw a wrong byte), 2 for bad flags.
 
 #include <signal.h>
@@ -76,6 +77,11 @@ ABSL_FLAG(std::string, json, "", "also write the report as JSON here");
 ABSL_FLAG(std::string, connect, "",
           "send to a stand-alone sink (sluice-load sink) at ADDR:PORT or "
           "unix:PATH instead of one in this process");
+ABSL_FLAG(bool, sink_ack, true,
+          "whether the sink at --connect answers each connection's end with "
+          "an acknowledgement of the bytes it got (sluice-load's sink does; "
+          "see the sink protocol above). false: any plain discard server; "
+          "the run is reported unreconciled, not failed, and exits 0");
 ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "sink mode: where to listen (ADDR:PORT or unix:PATH)");
 ABSL_FLAG(int, sink_threads, 0,
@@ -215,6 +221,17 @@ int RunSender() {
   std::unique_ptr<LoadSink> local_sink;
   Address target;
   const std::string connect = absl::GetFlag(FLAGS_connect);
+  const bool sink_ack = absl::GetFlag(FLAGS_sink_ack);
+  if (!sink_ack && connect.empty()) {
+    UsageError(
+        "--sink-ack=false is for a sink at --connect that is not "
+        "sluice-load's; the sink in this process always answers");
+  }
+  if (!sink_ack && verify) {
+    UsageError(
+        "--verify needs the sink's acknowledgement to report wrong "
+        "bytes; it cannot be used with --sink-ack=false");
+  }
   if (!connect.empty()) {
     absl::StatusOr<Address> parsed = ParseAddress(connect);
     if (!parsed.ok()) UsageError(std::string(parsed.status().message()));
@@ -264,6 +281,7 @@ int RunSender() {
   config.transfers = static_cast<uint64_t>(transfers);
   config.seed = absl::GetFlag(FLAGS_seed);
   config.local_sink = local_sink.get();
+  config.sink_ack = sink_ack;
 
   std::fprintf(stderr,
                "sluice-load: %d connections, %d thread(s), %zu objects "
@@ -315,7 +333,7 @@ int RunSender() {
                      round + 1, result.status().ToString().c_str());
         return 1;
       }
-      if (!result->reconciled) {
+      if (result->reconciliation == Reconciliation::kFailed) {
         all_reconciled = false;
         std::fprintf(stderr,
                      "sluice-load: %s round %d: sent %llu bytes, the sink "
@@ -324,6 +342,14 @@ int RunSender() {
                      round + 1, (unsigned long long)result->bytes,
                      (unsigned long long)result->acked.bytes,
                      (unsigned long long)result->acked.mismatched_bytes);
+        if (result->missing_acks > 0) {
+          std::fprintf(
+              stderr,
+              "sluice-load: no acknowledgement on %llu of %d connections; a "
+              "sink that is not sluice-load's sends none: use "
+              "--sink-ack=false\n",
+              (unsigned long long)result->missing_acks, connections);
+        }
       }
       results[i].rounds.push_back(*std::move(result));
     }
@@ -349,6 +375,7 @@ int RunSender() {
         {"avoid_cold_reads", config.engine.avoid_cold_reads},
         {"cold", cold_fraction},
         {"sink", target.ToString()},
+        {"sink_ack", sink_ack},
     };
     for (const BackendRounds& b : results) {
       params["backends"].push_back(std::string(BackendKindName(b.backend)));
@@ -373,6 +400,18 @@ int main(int argc, char** argv) {
       "  sluice-load [flags]            send, with a sink in this process or "
       "at --connect\n"
       "  sluice-load sink --listen=ADDR stand-alone sink for --connect\n"
+      "\n"
+      "The sink protocol (sluice-load sink; --sink-ack): per connection the "
+      "sender writes transfers back to back, each a head (a 64-byte frame "
+      "\"SLD1 object offset count head-bytes\" in hex when it verifies or "
+      "heads are >= 64 bytes) and its body, then shuts down its sending "
+      "side. On that EOF, and only then, the sink sends back one 24-byte "
+      "acknowledgement, three little-endian uint64 (bytes received on the "
+      "connection, frames parsed, body bytes unlike the pattern), and "
+      "closes. The sender waits up to 30 s for it and exits 1 if one is "
+      "missing or its bytes differ from those sent. A sink that sends "
+      "nothing back (any plain discard server): --sink-ack=false, and the "
+      "run is reported unreconciled.\n"
       "\n"
       "Latency percentiles come from a log-linear histogram of fixed size "
       "(58 KiB per thread): each is within 0.4 % (1/256) of the exact value.");

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <random>
@@ -127,20 +129,47 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
 
 // Reads the sink's Ack for a connection whose sending side is shut down.
 bool ReadAck(int fd, Ack& ack) {
-  char* to = reinterpret_cast<char*>(&ack);
+  std::array<char, kAckBytes> wire;
   size_t got = 0;
   const absl::Time give_up = absl::Now() + absl::Seconds(30);
-  while (got < sizeof(ack) && absl::Now() < give_up) {
+  while (got < wire.size() && absl::Now() < give_up) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0) continue;
-    const ssize_t n = ::recv(fd, to + got, sizeof(ack) - got, 0);
+    const ssize_t n = ::recv(fd, wire.data() + got, wire.size() - got, 0);
     if (n <= 0) return false;
     got += static_cast<size_t>(n);
   }
-  return got == sizeof(ack);
+  if (got != wire.size()) return false;
+  ack = DecodeAck(wire);
+  return true;
+}
+
+// For a sink that sends no Ack: waits (until `give_up`) for it to close a
+// connection whose sending side is shut down, so that it has read every
+// byte before the fd is closed here, dropping whatever it sends.
+void AwaitClose(int fd, absl::Time give_up) {
+  char scrap[4096];
+  while (absl::Now() < give_up) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    const ssize_t n = ::recv(fd, scrap, sizeof(scrap), 0);
+    if (n == 0 || (n < 0 && errno != EINTR)) return;
+  }
 }
 
 }  // namespace
+
+const char* ReconciliationName(Reconciliation r) {
+  switch (r) {
+    case Reconciliation::kReconciled:
+      return "reconciled";
+    case Reconciliation::kFailed:
+      return "failed";
+    case Reconciliation::kUnreconciled:
+      return "unreconciled";
+  }
+  return "?";
+}
 
 absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
                                      Progress& progress) {
@@ -206,7 +235,16 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
   round.latency_p99_us = PercentileMicros(latencies, 0.99);
   round.latency_p999_us = PercentileMicros(latencies, 0.999);
 
-  bool every_ack = true;
+  if (!config.sink_ack) {
+    for (Connection& c : connections) ::shutdown(c.fd.get(), SHUT_WR);
+    const absl::Time give_up = absl::Now() + absl::Seconds(5);
+    for (Connection& c : connections) {
+      AwaitClose(c.fd.get(), give_up);
+      c.fd.reset();
+    }
+    round.reconciliation = Reconciliation::kUnreconciled;
+    return round;
+  }
   for (Connection& c : connections) {
     ::shutdown(c.fd.get(), SHUT_WR);
     Ack ack;
@@ -215,12 +253,15 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
       round.acked.frames += ack.frames;
       round.acked.mismatched_bytes += ack.mismatched_bytes;
     } else {
-      every_ack = false;
+      ++round.missing_acks;
     }
     c.fd.reset();
   }
-  round.reconciled = every_ack && round.acked.bytes == round.bytes &&
-                     round.acked.mismatched_bytes == 0;
+  round.reconciliation = round.missing_acks == 0 &&
+                                 round.acked.bytes == round.bytes &&
+                                 round.acked.mismatched_bytes == 0
+                             ? Reconciliation::kReconciled
+                             : Reconciliation::kFailed;
   return round;
 }
 

@@ -100,7 +100,33 @@ struct Stream {
   }
 };
 
+void PutLittleEndian(uint64_t value, char* to) {
+  for (int i = 0; i < 8; ++i) to[i] = static_cast<char>(value >> (8 * i));
+}
+
+uint64_t GetLittleEndian(const char* from) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) {
+    value |= uint64_t{static_cast<unsigned char>(from[i])} << (8 * i);
+  }
+  return value;
+}
+
 }  // namespace
+
+std::array<char, kAckBytes> EncodeAck(const Ack& ack) {
+  std::array<char, kAckBytes> wire;
+  PutLittleEndian(ack.bytes, wire.data());
+  PutLittleEndian(ack.frames, wire.data() + 8);
+  PutLittleEndian(ack.mismatched_bytes, wire.data() + 16);
+  return wire;
+}
+
+Ack DecodeAck(const std::array<char, kAckBytes>& wire) {
+  return Ack{.bytes = GetLittleEndian(wire.data()),
+             .frames = GetLittleEndian(wire.data() + 8),
+             .mismatched_bytes = GetLittleEndian(wire.data() + 16)};
+}
 
 // A reader thread with its own epoll set; the acceptor hands it fds.
 struct LoadSink::Worker {
@@ -126,7 +152,8 @@ struct LoadSink::Worker {
     Stream& stream = streams[fd];
     if (answer) {
       // The sender shut its side down and waits for this.
-      (void)!::send(fd, &stream.ack, sizeof(stream.ack), MSG_NOSIGNAL);
+      const std::array<char, kAckBytes> wire = EncodeAck(stream.ack);
+      (void)!::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL);
     }
     {
       std::lock_guard<std::mutex> lock(sink->totals_mutex_);
