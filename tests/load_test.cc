@@ -305,6 +305,64 @@ TEST_F(LoadToolTest, SinkAckFalseIsForAForeignSinkWithoutVerify) {
       2);
 }
 
+// The soak, short: every available backend over TCP and unix sockets,
+// with cancels, deadlines and resets; no anomaly, every byte verified, the
+// outcome table printed and fds back where they started.
+TEST_F(LoadToolTest, ShortSoakOnEveryBackendHasNoAnomaly) {
+  const std::string json_path = TempPath("soak.json");
+  ProcessResult r = Load(
+      {"--soak", "--transfers=3000", "--connections=16", "--transport=tcp,unix",
+       "--objects=16", "--object-size=16KiB:80,1MiB:15,8MiB:5",
+       "--cancel-fraction=0.1", "--deadline-fraction=0.1",
+       "--reset-fraction=0.1", absl::StrCat("--json=", json_path)},
+      absl::Seconds(300));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* column :
+       {"fault", "transfers", "OK", "CANCELLED", "DEADLINE_EXCEEDED",
+        "UNAVAILABLE", "other", "none", "cancel", "deadline", "reset",
+        "body bytes verified", "RSS MiB", "fds", "anomalies: none"}) {
+    EXPECT_THAT(r.out, HasSubstr(column));
+  }
+  EXPECT_THAT(r.out, HasSubstr("soak: no anomaly"));
+  std::ifstream in(json_path);
+  nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
+  ::unlink(json_path.c_str());
+  ASSERT_FALSE(report.is_discarded()) << "report is not JSON";
+  EXPECT_EQ(report["anomalies"], 0);
+  ASSERT_EQ(report["soak"].size(), 2 * AvailableBackends().size());
+  for (const nlohmann::json& run : report["soak"]) {
+    SCOPED_TRACE(run["backend"].get<std::string>() + " over " +
+                 run["transport"].get<std::string>());
+    EXPECT_EQ(run["transfers"], 3000);
+    EXPECT_EQ(run["anomalies"], 0);
+    EXPECT_EQ(run["mismatched_bytes"], 0);
+    EXPECT_GT(run["bytes_verified"].get<uint64_t>(), 0u);
+    EXPECT_LE(run["bytes_received"].get<uint64_t>(),
+              run["bytes_sent"].get<uint64_t>());
+    // Transfers without a fault all ended OK; each fault was injected.
+    EXPECT_EQ(run["outcomes"]["none"].size(), 1u);
+    EXPECT_GT(run["outcomes"]["none"]["OK"].get<uint64_t>(), 1000u);
+    EXPECT_GT(run["outcomes"]["cancel"]["CANCELLED"].get<uint64_t>(), 0u);
+    EXPECT_GT(run["connections_reset"].get<uint64_t>(), 0u);
+    const nlohmann::json& samples = run["samples"];
+    ASSERT_GE(samples.size(), 4u);
+    EXPECT_EQ(samples.front()["label"], "start");
+    EXPECT_EQ(samples.back()["label"], "closed");
+    EXPECT_LE(samples.back()["open_fds"].get<int>(),
+              samples.front()["open_fds"].get<int>());
+  }
+}
+
+TEST_F(LoadToolTest, SoakFlagsAreChecked) {
+  EXPECT_EQ(Load({"--soak", "--cancel-fraction=0.6", "--reset-fraction=0.6"})
+                .exit_code,
+            2);
+  EXPECT_EQ(Load({"--soak", "--deadline-fraction=-0.1"}).exit_code, 2);
+  EXPECT_EQ(Load({"--soak", "--connect=127.0.0.1:9"}).exit_code, 2);
+  EXPECT_EQ(Load({"--soak", "--transport=tcp,carrier-pigeon"}).exit_code, 2);
+  EXPECT_EQ(Load({"--soak", "--rss-growth-limit=lots"}).exit_code, 2);
+}
+
 // The verifying sink itself: a stream with one wrong body byte is caught,
 // and the Ack says so.
 TEST(LoadSinkTest, VerifyingSinkCountsWrongBytes) {

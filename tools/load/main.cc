@@ -31,14 +31,17 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "flags/backend_list.h"
+#include "flags/byte_size.h"
 #include "flags/flag_names.h"
 #include "load/frame.h"
 #include "load/report.h"
 #include "load/runner.h"
 #include "load/sink.h"
+#include "load/soak.h"
 #include "load/workload.h"
 #include "net/address.h"
 #include "process/fd_limit.h"
@@ -59,7 +62,8 @@ ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
           "how long each backend runs in each round");
 ABSL_FLAG(int64_t, transfers, 0,
           "stop each backend's round after this many transfers instead of "
-          "--duration");
+          "--duration (with --soak: transfers per backend and transport, "
+          "default 1000000)");
 ABSL_FLAG(int, header_bytes, 0,
           "bytes of HTTP-like head before each object (a 64-byte frame "
           "naming the slice when >= 64 or with --verify)");
@@ -67,7 +71,9 @@ ABSL_FLAG(std::string, offset_mode, "whole",
           "whole: send whole objects; random-range: random [offset,count) "
           "slices, like HTTP Range requests");
 ABSL_FLAG(int, threads, 1, "sender threads, one engine each");
-ABSL_FLAG(std::string, transport, "tcp", "tcp (127.0.0.1) or unix");
+ABSL_FLAG(std::string, transport, "tcp",
+          "tcp (127.0.0.1) or unix; with --soak, a list: tcp,unix runs each "
+          "backend over both");
 ABSL_FLAG(bool, verify, false,
           "the sink checks every body byte against its object (slower)");
 ABSL_FLAG(int, rounds, 1,
@@ -99,6 +105,26 @@ ABSL_FLAG(bool, avoid_cold_reads, true,
           "ask whether a range is in the page cache before reading it on the "
           "engine thread, and read cold ranges off it "
           "(EngineOptions::avoid_cold_reads)");
+ABSL_FLAG(bool, soak, false,
+          "soak: run --transfers (default 1000000) transfers per backend and "
+          "transport with random cancels, deadlines and peer resets, verify "
+          "every byte, and report outcomes by fault and status, bytes "
+          "verified, RSS and open fds; exit 1 on any anomaly (see README)");
+ABSL_FLAG(double, cancel_fraction, 0.05,
+          "soak: share of transfers cancelled at a random time within "
+          "--fault-window (an eighth right after Submit)");
+ABSL_FLAG(double, deadline_fraction, 0.05,
+          "soak: share of transfers given a deadline at a random time within "
+          "--fault-window");
+ABSL_FLAG(double, reset_fraction, 0.05,
+          "soak: share of transfers whose receiver resets the connection "
+          "(SO_LINGER 0) after reading a random number of its bytes");
+ABSL_FLAG(absl::Duration, fault_window, absl::Milliseconds(1),
+          "soak: cancels and deadlines fall uniformly within this long after "
+          "Submit()");
+ABSL_FLAG(std::string, rss_growth_limit, "4MiB",
+          "soak: the most RSS may grow from the 10% (warm-up) sample to the "
+          "end before it counts as an anomaly");
 
 namespace sluice::load {
 namespace {
@@ -170,7 +196,152 @@ DataPath UringPathFlag() {
   return *path;
 }
 
+// sluice-load --soak: one soak per backend and transport, one after the
+// other; exit 1 if any found an anomaly.
+int RunSoakMode() {
+  const std::vector<BackendKind> backends = BackendsFlag();
+  absl::StatusOr<SizeMix> mix = ParseSizeMix(absl::GetFlag(FLAGS_object_size));
+  if (!mix.ok()) UsageError(std::string(mix.status().message()));
+  SoakConfig config;
+  config.connections = absl::GetFlag(FLAGS_connections);
+  config.threads = absl::GetFlag(FLAGS_threads);
+  config.receiver_threads = SinkThreads();
+  config.header_bytes = std::max<size_t>(
+      static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_header_bytes))),
+      kFrameBytes);
+  config.seed = absl::GetFlag(FLAGS_seed);
+  config.cancel_fraction = absl::GetFlag(FLAGS_cancel_fraction);
+  config.deadline_fraction = absl::GetFlag(FLAGS_deadline_fraction);
+  config.reset_fraction = absl::GetFlag(FLAGS_reset_fraction);
+  config.fault_window = absl::GetFlag(FLAGS_fault_window);
+  const int64_t transfers = absl::GetFlag(FLAGS_transfers);
+  config.transfers = transfers > 0 ? static_cast<uint64_t>(transfers) : 1000000;
+  const int objects = absl::GetFlag(FLAGS_objects);
+  if (config.connections <= 0) UsageError("--connections must be positive");
+  if (config.threads <= 0) UsageError("--threads must be positive");
+  if (objects <= 0) UsageError("--objects must be positive");
+  if (transfers < 0) UsageError("--transfers must not be negative");
+  for (const double f : {config.cancel_fraction, config.deadline_fraction,
+                         config.reset_fraction}) {
+    if (!(f >= 0 && f <= 1)) {
+      UsageError(
+          "--cancel-fraction, --deadline-fraction and --reset-fraction "
+          "are shares from 0 to 1");
+    }
+  }
+  if (config.cancel_fraction + config.deadline_fraction +
+          config.reset_fraction >
+      1 + 1e-9) {
+    UsageError(
+        "--cancel-fraction + --deadline-fraction + --reset-fraction "
+        "must not exceed 1");
+  }
+  if (config.fault_window < absl::ZeroDuration()) {
+    UsageError("--fault-window must not be negative");
+  }
+  if (!tools::ParseByteSize(absl::GetFlag(FLAGS_rss_growth_limit),
+                            config.rss_growth_limit)) {
+    UsageError("--rss-growth-limit: expected a size such as 16MiB");
+  }
+  if (!absl::GetFlag(FLAGS_connect).empty() ||
+      !absl::GetFlag(FLAGS_dir).empty()) {
+    UsageError(
+        "--soak runs its own receiver and checks generated objects: "
+        "no --connect or --dir");
+  }
+  std::vector<std::string> transports =
+      absl::StrSplit(absl::GetFlag(FLAGS_transport), ',');
+  for (const std::string& t : transports) {
+    if (t != "tcp" && t != "unix") {
+      UsageError(absl::StrCat("--transport: unknown \"", t,
+                              "\"; expected tcp, unix or tcp,unix"));
+    }
+  }
+  const std::string offset_flag = absl::GetFlag(FLAGS_offset_mode);
+  if (offset_flag == "whole") {
+    config.offset_mode = OffsetMode::kWhole;
+  } else if (offset_flag == "random-range" || offset_flag == "random_range") {
+    config.offset_mode = OffsetMode::kRandomRange;
+  } else {
+    UsageError(absl::StrCat("--offset-mode: unknown \"", offset_flag,
+                            "\"; expected whole or random-range"));
+  }
+  if (backends.empty()) UsageError("no backend to run");
+  config.engine.uring_data_path = UringPathFlag();
+  config.engine.avoid_cold_reads = absl::GetFlag(FLAGS_avoid_cold_reads);
+  config.engine.iowq_max_workers =
+      static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_iowq_workers)));
+
+  absl::StatusOr<ObjectSet> set =
+      ObjectSet::Generate(*mix, objects, "/tmp", config.seed);
+  if (!set.ok()) UsageError(std::string(set.status().message()));
+  config.objects = &*set;
+  tools::RaiseFdLimit(static_cast<uint64_t>(config.connections) * 4 + 256);
+
+  std::printf(
+      "sluice-load --soak: %llu transfers per backend and transport, "
+      "objects %s (%zu, %.1f MiB), %s, %d connections, %d thread(s), faults: "
+      "cancel %.3g, deadline %.3g, reset %.3g within %s\n",
+      static_cast<unsigned long long>(config.transfers),
+      absl::GetFlag(FLAGS_object_size).c_str(), set->objects().size(),
+      double(set->total_bytes()) / (1 << 20), offset_flag.c_str(),
+      config.connections, config.threads, config.cancel_fraction,
+      config.deadline_fraction, config.reset_fraction,
+      absl::FormatDuration(config.fault_window).c_str());
+  std::fflush(stdout);
+  nlohmann::json runs = nlohmann::json::array();
+  uint64_t anomalies = 0;
+  for (const BackendKind kind : backends) {
+    for (const std::string& transport : transports) {
+      config.engine.backend = kind;
+      config.transport = transport;
+      absl::StatusOr<SoakResult> result = RunSoak(config, stdout);
+      if (!result.ok()) {
+        std::fprintf(stderr, "sluice-load --soak: %s over %s: %s\n",
+                     std::string(BackendKindName(kind)).c_str(),
+                     transport.c_str(), result.status().ToString().c_str());
+        return 1;
+      }
+      PrintSoak(stdout, *result);
+      std::fflush(stdout);
+      anomalies += result->anomalies;
+      runs.push_back(SoakJson(*result));
+    }
+  }
+  std::printf("soak: %s\n",
+              anomalies == 0 ? "no anomaly"
+                             : absl::StrCat(anomalies, " anomalies").c_str());
+  const std::string json_path = absl::GetFlag(FLAGS_json);
+  if (!json_path.empty()) {
+    nlohmann::json report = {
+        {"params",
+         {{"transfers", config.transfers},
+          {"object_size", absl::GetFlag(FLAGS_object_size)},
+          {"objects", set->objects().size()},
+          {"offset_mode", offset_flag},
+          {"connections", config.connections},
+          {"threads", config.threads},
+          {"cancel_fraction", config.cancel_fraction},
+          {"deadline_fraction", config.deadline_fraction},
+          {"reset_fraction", config.reset_fraction},
+          {"fault_window_s", absl::ToDoubleSeconds(config.fault_window)},
+          {"rss_growth_limit", config.rss_growth_limit},
+          {"seed", config.seed}}},
+        {"soak", runs},
+        {"anomalies", anomalies},
+    };
+    std::ofstream out(json_path);
+    out << report.dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "sluice-load: cannot write %s\n", json_path.c_str());
+      return 1;
+    }
+  }
+  return anomalies == 0 ? 0 : 1;
+}
+
 int RunSender() {
+  if (absl::GetFlag(FLAGS_soak)) return RunSoakMode();
   const std::vector<BackendKind> backends = BackendsFlag();
   absl::StatusOr<SizeMix> mix = ParseSizeMix(absl::GetFlag(FLAGS_object_size));
   if (!mix.ok()) UsageError(std::string(mix.status().message()));
