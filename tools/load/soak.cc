@@ -384,7 +384,17 @@ class Sender {
                           wait);
       }
       if (engine_->live_transfers() == 0) {
-        absl::SleepFor(wait);  // the receiver is behind: let it catch up
+        // The receiver is behind: let it catch up, but not forever.
+        const uint64_t reconciled = shared_.reconciled.load();
+        if (reconciled != last_reconciled_) {
+          last_reconciled_ = reconciled;
+          stalled_since_ = absl::Now();
+        } else if (absl::Now() - stalled_since_ > absl::Seconds(60)) {
+          shared_.anomalies.Add(
+              "the receiver finished no connection for 60 s; stopping");
+          stopping_ = true;
+        }
+        absl::SleepFor(wait);
         continue;
       }
       absl::StatusOr<size_t> polled = engine_->Poll(wait);
@@ -713,6 +723,8 @@ class Sender {
   tools::UniqueFd listener_;
   Engine* engine_ = nullptr;
   bool stopping_ = false;
+  uint64_t last_reconciled_ = 0;
+  absl::Time stalled_since_ = absl::Now();
   std::vector<std::unique_ptr<Conn>> conns_;
   // Slots whose connection was retired, waiting for a fresh one.
   std::vector<Conn*> idle_;
