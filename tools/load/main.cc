@@ -109,7 +109,9 @@ ABSL_FLAG(bool, soak, false,
           "soak: run --transfers (default 1000000) transfers per backend and "
           "transport with random cancels, deadlines and peer resets, verify "
           "every byte, and report outcomes by fault and status, bytes "
-          "verified, RSS and open fds; exit 1 on any anomaly (see README)");
+          "verified, RSS and open fds; exit 1 on any anomaly (see README). "
+          "--duration, --rounds, --cold and --verify do not apply (it always "
+          "verifies)");
 ABSL_FLAG(double, cancel_fraction, 0.05,
           "soak: share of transfers cancelled at a random time within "
           "--fault-window (an eighth right after Submit)");
