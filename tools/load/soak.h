@@ -129,7 +129,8 @@ struct SoakResult {
   uint64_t longest_call_ns = 0;
   std::vector<SoakSample> samples;
   uint64_t rss_growth_limit = 0;
-  // false in a build with AddressSanitizer, whose quarantine makes RSS grow.
+  // false in a build with AddressSanitizer or ThreadSanitizer, whose
+  // bookkeeping makes RSS grow.
   bool rss_checked = true;
   uint64_t anomalies = 0;
   // The first anomalies, described.
