@@ -5,12 +5,16 @@
 // stand-alone sink in a second process. Plus its sink's byte checking,
 // in-process, against deliberately wrong bytes.
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -53,6 +57,16 @@ class LoadToolTest : public ::testing::Test {
     return absl::StrCat("/tmp/sluice-load-test-", ::getpid(), "-", name);
   }
 };
+
+// --help lists sluice-load's own flags (abseil lists only those of a file
+// named after the binary unless told otherwise) and states the latency
+// precision.
+TEST_F(LoadToolTest, HelpListsTheFlags) {
+  ProcessResult r = Load({"--help"});
+  EXPECT_THAT(r.out, HasSubstr("--object_size"));
+  EXPECT_THAT(r.out, HasSubstr("--connect"));
+  EXPECT_THAT(r.out, HasSubstr("within 0.4 %"));
+}
 
 TEST_F(LoadToolTest, UnknownBackendIsAUsageError) {
   ProcessResult r = Load({"--backends=iouring,warp"});
@@ -147,6 +161,7 @@ TEST_F(LoadToolTest, VerifiedRunPerBackendWritesTheReport) {
     for (const nlohmann::json& round : result["rounds"]) {
       EXPECT_EQ(round["transfers"], 300);
       EXPECT_EQ(round["reconciled"], true);
+      EXPECT_EQ(round["reconciliation"], "reconciled");
       EXPECT_EQ(round["sink_mismatched_bytes"], 0);
       EXPECT_EQ(round["sink_bytes"], round["bytes"]);
       bytes += round["bytes"].get<uint64_t>();
@@ -177,6 +192,178 @@ TEST_F(LoadToolTest, StandAloneSinkAndConnectWorkTogether) {
   EXPECT_THAT(stopped.out, HasSubstr(" 0 mismatched bytes"));
 }
 
+// A plain TCP discard server such as anyone might point sluice-load at:
+// accepts on 127.0.0.1 (any port), reads every connection to EOF, closes
+// it, and never sends a byte back.
+class PlainDiscardServer {
+ public:
+  PlainDiscardServer() {
+    absl::StatusOr<tools::Address> any = tools::ParseAddress("127.0.0.1:0");
+    if (!any.ok()) return;
+    address_ = *any;
+    absl::StatusOr<tools::UniqueFd> listener = tools::Listen(address_);
+    if (!listener.ok()) return;
+    listener_ = *std::move(listener);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~PlainDiscardServer() { Stop(); }
+
+  bool ok() const { return listener_.valid(); }
+  std::string address() const { return address_.ToString(); }
+  // Stops serving (closing what is still open); the bytes it read.
+  uint64_t Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+    return received_;
+  }
+
+ private:
+  void Serve() {
+    std::vector<pollfd> fds{{listener_.get(), POLLIN, 0}};
+    std::vector<char> buffer(64 * 1024);
+    while (!stop_.load()) {
+      if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+      for (size_t i = fds.size(); i-- > 1;) {
+        if (fds[i].revents == 0) continue;
+        const ssize_t n = ::recv(fds[i].fd, buffer.data(), buffer.size(), 0);
+        if (n > 0) {
+          received_ += static_cast<uint64_t>(n);
+          continue;
+        }
+        ::close(fds[i].fd);
+        fds.erase(fds.begin() + static_cast<long>(i));
+      }
+      if (fds[0].revents != 0) {
+        const int fd =
+            ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0) fds.push_back({fd, POLLIN, 0});
+      }
+    }
+    for (size_t i = 1; i < fds.size(); ++i) ::close(fds[i].fd);
+  }
+
+  tools::Address address_;
+  tools::UniqueFd listener_;
+  std::atomic<bool> stop_{false};
+  uint64_t received_ = 0;
+  std::thread thread_;
+};
+
+// Defect 5: against a sink that sends no acknowledgement, --sink-ack=false
+// reports the run unreconciled, not failed, and exits 0; the bytes it says
+// it sent are the bytes the server read.
+TEST_F(LoadToolTest, PlainDiscardSinkIsUnreconciledNotFailed) {
+  PlainDiscardServer server;
+  ASSERT_TRUE(server.ok());
+  const std::string json_path = TempPath("unreconciled.json");
+  ProcessResult r =
+      Load({absl::StrCat("--connect=", server.address()), "--sink-ack=false",
+            "--connections=4", "--transfers=100", "--object-size=64KiB",
+            "--objects=3", absl::StrCat("--json=", json_path)});
+  const uint64_t received = server.Stop();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("unreconciled"));
+  std::ifstream in(json_path);
+  nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
+  ::unlink(json_path.c_str());
+  ASSERT_FALSE(report.is_discarded()) << "report is not JSON";
+  EXPECT_EQ(report["params"]["sink_ack"], false);
+  uint64_t sent = 0;
+  ASSERT_FALSE(report["results"].empty());
+  for (const nlohmann::json& result : report["results"]) {
+    EXPECT_EQ(result["reconciliation"], "unreconciled");
+    EXPECT_TRUE(result["errors"].empty());
+    for (const nlohmann::json& round : result["rounds"]) {
+      EXPECT_EQ(round["reconciled"], false);
+      EXPECT_EQ(round["reconciliation"], "unreconciled");
+      EXPECT_TRUE(round["sink_bytes"].is_null());
+      EXPECT_EQ(round["transfers"], 100);
+    }
+    sent += result["bytes"].get<uint64_t>();
+  }
+  EXPECT_EQ(sent, received);
+}
+
+// Without the flag such a sink still fails the run (exit 1), as a missing
+// acknowledgement from sluice-load's own sink must, and says what to do.
+TEST_F(LoadToolTest, PlainDiscardSinkWithoutTheFlagFails) {
+  PlainDiscardServer server;
+  ASSERT_TRUE(server.ok());
+  ProcessResult r =
+      Load({absl::StrCat("--connect=", server.address()), "--backends=sendfile",
+            "--connections=2", "--transfers=20", "--object-size=64KiB",
+            "--objects=2"});
+  server.Stop();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no acknowledgement on 2 of 2 connections"));
+  EXPECT_THAT(r.err, HasSubstr("--sink-ack=false"));
+}
+
+TEST_F(LoadToolTest, SinkAckFalseIsForAForeignSinkWithoutVerify) {
+  EXPECT_EQ(Load({"--sink-ack=false"}).exit_code, 2);
+  EXPECT_EQ(
+      Load({"--sink-ack=false", "--connect=127.0.0.1:9", "--verify"}).exit_code,
+      2);
+}
+
+// The soak, short: every available backend over TCP and unix sockets,
+// with cancels, deadlines and resets; no anomaly, every byte verified, the
+// outcome table printed and fds back where they started.
+TEST_F(LoadToolTest, ShortSoakOnEveryBackendHasNoAnomaly) {
+  const std::string json_path = TempPath("soak.json");
+  ProcessResult r = Load(
+      {"--soak", "--transfers=3000", "--connections=16", "--transport=tcp,unix",
+       "--objects=16", "--object-size=16KiB:80,1MiB:15,8MiB:5",
+       "--cancel-fraction=0.1", "--deadline-fraction=0.1",
+       "--reset-fraction=0.1", absl::StrCat("--json=", json_path)},
+      absl::Seconds(300));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* column :
+       {"fault", "transfers", "OK", "CANCELLED", "DEADLINE_EXCEEDED",
+        "UNAVAILABLE", "other", "none", "cancel", "deadline", "reset",
+        "body bytes verified", "RSS MiB", "fds", "anomalies: none"}) {
+    EXPECT_THAT(r.out, HasSubstr(column));
+  }
+  EXPECT_THAT(r.out, HasSubstr("soak: no anomaly"));
+  std::ifstream in(json_path);
+  nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
+  ::unlink(json_path.c_str());
+  ASSERT_FALSE(report.is_discarded()) << "report is not JSON";
+  EXPECT_EQ(report["anomalies"], 0);
+  ASSERT_EQ(report["soak"].size(), 2 * AvailableBackends().size());
+  for (const nlohmann::json& run : report["soak"]) {
+    SCOPED_TRACE(run["backend"].get<std::string>() + " over " +
+                 run["transport"].get<std::string>());
+    EXPECT_EQ(run["transfers"], 3000);
+    EXPECT_EQ(run["anomalies"], 0);
+    EXPECT_EQ(run["mismatched_bytes"], 0);
+    EXPECT_GT(run["bytes_verified"].get<uint64_t>(), 0u);
+    EXPECT_LE(run["bytes_received"].get<uint64_t>(),
+              run["bytes_sent"].get<uint64_t>());
+    // Transfers without a fault all ended OK; each fault was injected.
+    EXPECT_EQ(run["outcomes"]["none"].size(), 1u);
+    EXPECT_GT(run["outcomes"]["none"]["OK"].get<uint64_t>(), 1000u);
+    EXPECT_GT(run["outcomes"]["cancel"]["CANCELLED"].get<uint64_t>(), 0u);
+    EXPECT_GT(run["connections_reset"].get<uint64_t>(), 0u);
+    const nlohmann::json& samples = run["samples"];
+    ASSERT_GE(samples.size(), 4u);
+    EXPECT_EQ(samples.front()["label"], "start");
+    EXPECT_EQ(samples.back()["label"], "closed");
+    EXPECT_LE(samples.back()["open_fds"].get<int>(),
+              samples.front()["open_fds"].get<int>());
+  }
+}
+
+TEST_F(LoadToolTest, SoakFlagsAreChecked) {
+  EXPECT_EQ(Load({"--soak", "--cancel-fraction=0.6", "--reset-fraction=0.6"})
+                .exit_code,
+            2);
+  EXPECT_EQ(Load({"--soak", "--deadline-fraction=-0.1"}).exit_code, 2);
+  EXPECT_EQ(Load({"--soak", "--connect=127.0.0.1:9"}).exit_code, 2);
+  EXPECT_EQ(Load({"--soak", "--transport=tcp,carrier-pigeon"}).exit_code, 2);
+  EXPECT_EQ(Load({"--soak", "--rss-growth-limit=lots"}).exit_code, 2);
+}
+
 // The verifying sink itself: a stream with one wrong body byte is caught,
 // and the Ack says so.
 TEST(LoadSinkTest, VerifyingSinkCountsWrongBytes) {
@@ -199,19 +386,36 @@ TEST(LoadSinkTest, VerifyingSinkCountsWrongBytes) {
   ASSERT_EQ(::send(fd->get(), stream.data(), stream.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(stream.size()));
   ::shutdown(fd->get(), SHUT_WR);
-  load::Ack ack;
+  std::array<char, load::kAckBytes> wire;
   size_t got = 0;
-  for (int i = 0; i < 100 && got < sizeof(ack); ++i) {
-    const ssize_t n = ::recv(fd->get(), reinterpret_cast<char*>(&ack) + got,
-                             sizeof(ack) - got, 0);
+  for (int i = 0; i < 100 && got < wire.size(); ++i) {
+    const ssize_t n =
+        ::recv(fd->get(), wire.data() + got, wire.size() - got, 0);
     if (n <= 0) break;
     got += static_cast<size_t>(n);
   }
   fd->reset();
-  ASSERT_EQ(got, sizeof(ack));
+  ASSERT_EQ(got, wire.size());
+  const load::Ack ack = load::DecodeAck(wire);
   EXPECT_EQ(ack.bytes, stream.size());
   EXPECT_EQ(ack.frames, 1u);
   EXPECT_EQ(ack.mismatched_bytes, 1u);
+}
+
+// The Ack's wire form is little-endian whatever the host's byte order.
+TEST(LoadSinkTest, AckIsLittleEndianOnTheWire) {
+  const load::Ack ack{.bytes = 0x0102030405060708,
+                      .frames = 9,
+                      .mismatched_bytes = uint64_t{1} << 63};
+  const std::array<char, load::kAckBytes> wire = load::EncodeAck(ack);
+  EXPECT_EQ(wire[0], 0x08);
+  EXPECT_EQ(wire[7], 0x01);
+  EXPECT_EQ(wire[8], 9);
+  EXPECT_EQ(static_cast<unsigned char>(wire[23]), 0x80);
+  const load::Ack back = load::DecodeAck(wire);
+  EXPECT_EQ(back.bytes, ack.bytes);
+  EXPECT_EQ(back.frames, ack.frames);
+  EXPECT_EQ(back.mismatched_bytes, ack.mismatched_bytes);
 }
 
 TEST(LoadFrameTest, RoundTripsAndRejectsGarbage) {

@@ -68,6 +68,21 @@ std::string ErrorText(const std::map<std::string, uint64_t>& errors) {
   return text.empty() ? "-" : text;
 }
 
+// Failed if any round failed, else unreconciled if any round was, else
+// reconciled.
+Reconciliation Overall(const std::vector<RoundResult>& rounds) {
+  Reconciliation overall = Reconciliation::kReconciled;
+  for (const RoundResult& r : rounds) {
+    if (r.reconciliation == Reconciliation::kFailed) {
+      return Reconciliation::kFailed;
+    }
+    if (r.reconciliation == Reconciliation::kUnreconciled) {
+      overall = Reconciliation::kUnreconciled;
+    }
+  }
+  return overall;
+}
+
 const BackendRounds* Find(const std::vector<BackendRounds>& results,
                           BackendKind kind) {
   for (const BackendRounds& b : results) {
@@ -84,6 +99,7 @@ double Median(const BackendRounds& b,
 nlohmann::json RoundJson(const RoundResult& r) {
   nlohmann::json errors = nlohmann::json::object();
   for (const auto& [code, count] : r.errors) errors[code] = count;
+  const bool unreconciled = r.reconciliation == Reconciliation::kUnreconciled;
   return {
       {"backend", std::string(BackendKindName(r.backend))},
       {"bytes", r.bytes},
@@ -106,9 +122,14 @@ nlohmann::json RoundJson(const RoundResult& r) {
        r.transfers ? double(r.syscalls) / double(r.transfers) : 0.0},
       {"sqes_per_submit", r.submits ? double(r.sqes) / double(r.submits) : 0.0},
       {"errors", errors},
-      {"sink_bytes", r.acked.bytes},
-      {"sink_mismatched_bytes", r.acked.mismatched_bytes},
-      {"reconciled", r.reconciled},
+      // null: the sink sends no acknowledgement (--sink-ack=false).
+      {"sink_bytes",
+       unreconciled ? nlohmann::json() : nlohmann::json(r.acked.bytes)},
+      {"sink_mismatched_bytes", unreconciled
+                                    ? nlohmann::json()
+                                    : nlohmann::json(r.acked.mismatched_bytes)},
+      {"reconciled", r.reconciliation == Reconciliation::kReconciled},
+      {"reconciliation", ReconciliationName(r.reconciliation)},
   };
 }
 
@@ -158,6 +179,17 @@ void PrintReport(std::FILE* out, const std::vector<BackendRounds>& results) {
             ? absl::StrFormat("%.1f", double(sqes) / double(submits)).c_str()
             : "-",
         ErrorText(Errors(b.rounds)).c_str());
+  }
+  for (const BackendRounds& b : results) {
+    if (Overall(b.rounds) == Reconciliation::kUnreconciled) {
+      std::fprintf(
+          out,
+          "%-9s unreconciled: the sink sends no acknowledgement "
+          "(--sink-ack=false), so the %llu bytes sent were not "
+          "checked against what it received\n",
+          std::string(BackendKindName(b.backend)).c_str(),
+          static_cast<unsigned long long>(Sum(b.rounds, &RoundResult::bytes)));
+    }
   }
   if (Sum(results.front().rounds, &RoundResult::cold_transfers) > 0) {
     std::fprintf(out,
@@ -252,6 +284,7 @@ nlohmann::json ReportJson(const nlohmann::json& params,
         {"cold_bytes", Sum(b.rounds, &RoundResult::cold_bytes)},
         {"longest_call_ns", longest_call_ns},
         {"errors", errors},
+        {"reconciliation", ReconciliationName(Overall(b.rounds))},
         {"rounds", rounds},
     });
   }

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <random>
@@ -17,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "load/frame.h"
+#include "load/latency_histogram.h"
 #include "process/cpu_time.h"
 
 namespace sluice::load {
@@ -32,22 +35,18 @@ struct ThreadResult {
   uint64_t bytes = 0;
   uint64_t file_bytes = 0;
   uint64_t transfers = 0;
-  std::vector<float> latencies_us;
-  std::vector<float> cold_latencies_us;
+  // Nanoseconds from Submit() to the callback, of the transfers that ended
+  // OK, hot and cold apart.
+  LatencyHistogram latencies_ns;
+  LatencyHistogram cold_latencies_ns;
   uint64_t cold_bytes = 0;
   std::map<std::string, uint64_t> errors;
   EngineStats stats;
   absl::Status failure;
 };
 
-double Percentile(std::vector<float>& values, double q) {
-  if (values.empty()) return 0;
-  const size_t k =
-      std::min(values.size() - 1,
-               static_cast<size_t>(q * static_cast<double>(values.size())));
-  std::nth_element(values.begin(), values.begin() + static_cast<long>(k),
-                   values.end());
-  return values[k];
+double PercentileMicros(const LatencyHistogram& histogram, double q) {
+  return histogram.Percentile(q) / 1000;
 }
 
 // Drives `connections` with one engine until the round's end.
@@ -112,9 +111,9 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
           ++out.transfers;
           progress.transfers.fetch_add(1, std::memory_order_relaxed);
           out.cold_bytes += r.cold_bytes;
-          (cold ? out.cold_latencies_us : out.latencies_us)
-              .push_back(static_cast<float>(
-                  absl::ToDoubleMicroseconds(absl::Now() - submitted)));
+          (cold ? out.cold_latencies_ns : out.latencies_ns)
+              .Record(static_cast<uint64_t>(std::max<int64_t>(
+                  0, absl::ToInt64Nanoseconds(absl::Now() - submitted))));
           send_next(c);
         });
     if (!id.ok()) {
@@ -130,20 +129,47 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
 
 // Reads the sink's Ack for a connection whose sending side is shut down.
 bool ReadAck(int fd, Ack& ack) {
-  char* to = reinterpret_cast<char*>(&ack);
+  std::array<char, kAckBytes> wire;
   size_t got = 0;
   const absl::Time give_up = absl::Now() + absl::Seconds(30);
-  while (got < sizeof(ack) && absl::Now() < give_up) {
+  while (got < wire.size() && absl::Now() < give_up) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0) continue;
-    const ssize_t n = ::recv(fd, to + got, sizeof(ack) - got, 0);
+    const ssize_t n = ::recv(fd, wire.data() + got, wire.size() - got, 0);
     if (n <= 0) return false;
     got += static_cast<size_t>(n);
   }
-  return got == sizeof(ack);
+  if (got != wire.size()) return false;
+  ack = DecodeAck(wire);
+  return true;
+}
+
+// For a sink that sends no Ack: waits (until `give_up`) for it to close a
+// connection whose sending side is shut down, so that it has read every
+// byte before the fd is closed here, dropping whatever it sends.
+void AwaitClose(int fd, absl::Time give_up) {
+  char scrap[4096];
+  while (absl::Now() < give_up) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    const ssize_t n = ::recv(fd, scrap, sizeof(scrap), 0);
+    if (n == 0 || (n < 0 && errno != EINTR)) return;
+  }
 }
 
 }  // namespace
+
+const char* ReconciliationName(Reconciliation r) {
+  switch (r) {
+    case Reconciliation::kReconciled:
+      return "reconciled";
+    case Reconciliation::kFailed:
+      return "failed";
+    case Reconciliation::kUnreconciled:
+      return "unreconciled";
+  }
+  return "?";
+}
 
 absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
                                      Progress& progress) {
@@ -184,8 +210,8 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
     round.cpu_seconds -= config.local_sink->cpu_seconds() - sink_cpu_start;
   }
 
-  std::vector<float> latencies;
-  std::vector<float> cold_latencies;
+  LatencyHistogram latencies;
+  LatencyHistogram cold_latencies;
   for (ThreadResult& r : results) {
     if (!r.failure.ok()) return r.failure;
     round.bytes += r.bytes;
@@ -196,22 +222,29 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
     round.sqes += r.stats.sqes;
     round.backend = config.engine.backend;
     for (const auto& [code, count] : r.errors) round.errors[code] += count;
-    latencies.insert(latencies.end(), r.latencies_us.begin(),
-                     r.latencies_us.end());
-    cold_latencies.insert(cold_latencies.end(), r.cold_latencies_us.begin(),
-                          r.cold_latencies_us.end());
+    latencies.Merge(r.latencies_ns);
+    cold_latencies.Merge(r.cold_latencies_ns);
     round.cold_bytes += r.cold_bytes;
     round.longest_call_ns =
         std::max(round.longest_call_ns, r.stats.longest_call_ns);
   }
-  round.cold_transfers = cold_latencies.size();
-  round.cold_latency_p50_us = Percentile(cold_latencies, 0.5);
-  round.cold_latency_p99_us = Percentile(cold_latencies, 0.99);
-  round.latency_p50_us = Percentile(latencies, 0.5);
-  round.latency_p99_us = Percentile(latencies, 0.99);
-  round.latency_p999_us = Percentile(latencies, 0.999);
+  round.cold_transfers = cold_latencies.count();
+  round.cold_latency_p50_us = PercentileMicros(cold_latencies, 0.5);
+  round.cold_latency_p99_us = PercentileMicros(cold_latencies, 0.99);
+  round.latency_p50_us = PercentileMicros(latencies, 0.5);
+  round.latency_p99_us = PercentileMicros(latencies, 0.99);
+  round.latency_p999_us = PercentileMicros(latencies, 0.999);
 
-  bool every_ack = true;
+  if (!config.sink_ack) {
+    for (Connection& c : connections) ::shutdown(c.fd.get(), SHUT_WR);
+    const absl::Time give_up = absl::Now() + absl::Seconds(5);
+    for (Connection& c : connections) {
+      AwaitClose(c.fd.get(), give_up);
+      c.fd.reset();
+    }
+    round.reconciliation = Reconciliation::kUnreconciled;
+    return round;
+  }
   for (Connection& c : connections) {
     ::shutdown(c.fd.get(), SHUT_WR);
     Ack ack;
@@ -220,12 +253,15 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
       round.acked.frames += ack.frames;
       round.acked.mismatched_bytes += ack.mismatched_bytes;
     } else {
-      every_ack = false;
+      ++round.missing_acks;
     }
     c.fd.reset();
   }
-  round.reconciled = every_ack && round.acked.bytes == round.bytes &&
-                     round.acked.mismatched_bytes == 0;
+  round.reconciliation = round.missing_acks == 0 &&
+                                 round.acked.bytes == round.bytes &&
+                                 round.acked.mismatched_bytes == 0
+                             ? Reconciliation::kReconciled
+                             : Reconciliation::kFailed;
   return round;
 }
 

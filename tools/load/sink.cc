@@ -13,94 +13,58 @@
 #include <algorithm>
 #include <cerrno>
 #include <deque>
-#include <optional>
 #include <unordered_map>
 #include <utility>
 
 #include "load/frame.h"
+#include "load/stream_verifier.h"
 #include "net/stream_reader.h"
-#include "pattern/pattern.h"
+#include "pattern/pattern_matcher.h"
 #include "process/cpu_time.h"
 
 namespace sluice::load {
 namespace {
 
-// One received stream and, with verification, where its parser stands.
+// One received stream: what it got and, with verification, where its
+// check stands.
 struct Stream {
-  enum class Phase { kFrame, kHead, kBody, kLost };
+  uint64_t bytes = 0;
+  StreamVerifier verifier;
 
-  Ack ack;
-  Phase phase = Phase::kFrame;
-  std::string frame_bytes;
-  Frame frame;
-  uint64_t head_left = 0;
-  uint64_t body_done = 0;
-
-  // Checks `data`, the next bytes of the stream, against the frames in it.
-  void Check(const char* data, size_t size) {
-    while (size > 0) {
-      switch (phase) {
-        case Phase::kFrame: {
-          const size_t take = std::min(size, kFrameBytes - frame_bytes.size());
-          frame_bytes.append(data, take);
-          data += take;
-          size -= take;
-          if (frame_bytes.size() < kFrameBytes) break;
-          std::optional<Frame> parsed = ParseFrame(frame_bytes);
-          frame_bytes.clear();
-          if (!parsed.has_value()) {
-            // Not a frame: the stream is out of step; count the rest as
-            // mismatched.
-            ack.mismatched_bytes += kFrameBytes + size;
-            phase = Phase::kLost;
-            return;
-          }
-          frame = *parsed;
-          head_left = frame.head_bytes - kFrameBytes;
-          body_done = 0;
-          phase = Phase::kHead;
-          break;
-        }
-        case Phase::kHead: {
-          const size_t take =
-              static_cast<size_t>(std::min<uint64_t>(size, head_left));
-          data += take;
-          size -= take;
-          head_left -= take;
-          if (head_left == 0) phase = Phase::kBody;
-          if (phase == Phase::kBody && frame.count == 0) {
-            ++ack.frames;
-            phase = Phase::kFrame;
-          }
-          break;
-        }
-        case Phase::kBody: {
-          const size_t take = static_cast<size_t>(
-              std::min<uint64_t>(size, frame.count - body_done));
-          for (size_t i = 0; i < take; ++i) {
-            if (data[i] != tools::PatternByte(frame.offset + body_done + i,
-                                              frame.object)) {
-              ++ack.mismatched_bytes;
-            }
-          }
-          data += take;
-          size -= take;
-          body_done += take;
-          if (body_done == frame.count) {
-            ++ack.frames;
-            phase = Phase::kFrame;
-          }
-          break;
-        }
-        case Phase::kLost:
-          ack.mismatched_bytes += size;
-          return;
-      }
-    }
+  Ack ack() const {
+    return Ack{.bytes = bytes,
+               .frames = verifier.frames(),
+               .mismatched_bytes = verifier.mismatched_bytes()};
   }
 };
 
+void PutLittleEndian(uint64_t value, char* to) {
+  for (int i = 0; i < 8; ++i) to[i] = static_cast<char>(value >> (8 * i));
+}
+
+uint64_t GetLittleEndian(const char* from) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) {
+    value |= uint64_t{static_cast<unsigned char>(from[i])} << (8 * i);
+  }
+  return value;
+}
+
 }  // namespace
+
+std::array<char, kAckBytes> EncodeAck(const Ack& ack) {
+  std::array<char, kAckBytes> wire;
+  PutLittleEndian(ack.bytes, wire.data());
+  PutLittleEndian(ack.frames, wire.data() + 8);
+  PutLittleEndian(ack.mismatched_bytes, wire.data() + 16);
+  return wire;
+}
+
+Ack DecodeAck(const std::array<char, kAckBytes>& wire) {
+  return Ack{.bytes = GetLittleEndian(wire.data()),
+             .frames = GetLittleEndian(wire.data() + 8),
+             .mismatched_bytes = GetLittleEndian(wire.data() + 16)};
+}
 
 // A reader thread with its own epoll set; the acceptor hands it fds.
 struct LoadSink::Worker {
@@ -111,6 +75,7 @@ struct LoadSink::Worker {
   std::deque<int> incoming;
   std::unordered_map<int, Stream> streams;
   std::vector<char> buffer = std::vector<char>(256 * 1024);
+  tools::PatternMatcher matcher;
   std::thread thread;
 
   void Hand(int fd) {
@@ -123,17 +88,18 @@ struct LoadSink::Worker {
   }
 
   void Close(int fd, bool answer) {
-    Stream& stream = streams[fd];
+    const Ack ack = streams[fd].ack();
     if (answer) {
       // The sender shut its side down and waits for this.
-      (void)!::send(fd, &stream.ack, sizeof(stream.ack), MSG_NOSIGNAL);
+      const std::array<char, kAckBytes> wire = EncodeAck(ack);
+      (void)!::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL);
     }
     {
       std::lock_guard<std::mutex> lock(sink->totals_mutex_);
       ++sink->totals_.connections;
-      sink->totals_.bytes += stream.ack.bytes;
-      sink->totals_.frames += stream.ack.frames;
-      sink->totals_.mismatched_bytes += stream.ack.mismatched_bytes;
+      sink->totals_.bytes += ack.bytes;
+      sink->totals_.frames += ack.frames;
+      sink->totals_.mismatched_bytes += ack.mismatched_bytes;
     }
     ::epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr);
     ::close(fd);
@@ -152,8 +118,10 @@ struct LoadSink::Worker {
           tools::ReceiveSome(fd, absl::MakeSpan(buffer), keep);
       switch (r.kind) {
         case tools::ReceiveResult::Kind::kData:
-          stream.ack.bytes += r.bytes;
-          if (sink->verify_) stream.Check(buffer.data(), r.bytes);
+          stream.bytes += r.bytes;
+          if (sink->verify_) {
+            stream.verifier.Check(buffer.data(), r.bytes, matcher);
+          }
           continue;
         case tools::ReceiveResult::Kind::kWouldBlock:
           return true;

@@ -6,10 +6,25 @@
 // When a sender shuts down its side, the sink answers with an Ack of what
 // it got on that connection and closes it, so sender and sink reconcile
 // byte counts even across processes or hosts.
+//
+// The sink protocol, per connection:
+//   sender -> sink  transfers back to back, each a head (a 64-byte frame,
+//                   load/frame.h, when the sender verifies or its heads are
+//                   >= 64 bytes; else plain filler) and its body, the bytes
+//                   [offset, offset + count) of the object's pattern.
+//   sender          shuts down its writing side when it is done (FIN).
+//   sink -> sender  on that EOF, and only then, one Ack of kAckBytes: three
+//                   little-endian uint64 (bytes received on the connection,
+//                   frames parsed, body bytes unlike the pattern), then it
+//                   closes. Nothing is sent back before the EOF, and a
+//                   connection that fails sends no Ack.
+// A sink that never answers (any plain discard server) is for the sender's
+// --sink-ack=false, which reports the run unreconciled instead of failed.
 
 #ifndef SLUICE_TOOLS_LOAD_SINK_H_
 #define SLUICE_TOOLS_LOAD_SINK_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -35,6 +50,12 @@ struct Ack {
   uint64_t frames = 0;
   uint64_t mismatched_bytes = 0;
 };
+
+// An Ack on the wire: bytes, frames, mismatched_bytes, each a
+// little-endian uint64, whatever the host's byte order.
+inline constexpr size_t kAckBytes = 24;
+std::array<char, kAckBytes> EncodeAck(const Ack& ack);
+Ack DecodeAck(const std::array<char, kAckBytes>& wire);
 
 struct SinkTotals {
   uint64_t connections = 0;
