@@ -290,7 +290,7 @@ TEST_F(LoadToolTest, PlainDiscardSinkWithoutTheFlagFails) {
   PlainDiscardServer server;
   ASSERT_TRUE(server.ok());
   ProcessResult r =
-      Load({absl::StrCat("--connect=", server.address()), "--backends=sendfile",
+      Load({absl::StrCat("--connect=", server.address()), "--backends=readsend",
             "--connections=2", "--transfers=20", "--object-size=64KiB",
             "--objects=2"});
   server.Stop();
