@@ -92,25 +92,17 @@ void Scheduler::Abandon(const absl::Status& why) {
       End(index, EndingStatus(slot, EndReason::kCancelled));
       continue;
     }
-    TransferResult result;
-    result.status = absl::InternalError(absl::StrFormat(
+    absl::Status status = absl::InternalError(absl::StrFormat(
         "engine destroyed after its waiter failed (%s): transfer on socket "
         "fd %d confirmed up to offset %u; bytes of the push still out are "
         "not counted",
         why.message(), slot.plan.endpoints.socket_fd,
         slot.plan.offset + slot.bytes_sent));
-    result.bytes_sent = slot.bytes_sent;
-    result.header_bytes_sent = slot.header_sent;
-    result.trailer_bytes_sent = slot.trailer_sent;
-    result.next_offset = slot.plan.offset + slot.bytes_sent;
-    result.backend = slot.carrier;
-    result.data_path = MainPath(slot);
-    result.cold_bytes = slot.cold_bytes;
     // The slot keeps its plan (a header the kernel may still read).
     slot.state = State::kFree;
     timers_.Remove(index);
-    completions_.push_back(
-        Completion{IdOf(index), std::move(slot.done), std::move(result)});
+    completions_.push_back(Completion{IdOf(index), std::move(slot.done),
+                                      ResultOf(slot, std::move(status))});
   }
   runnable_.clear();
   admission_.clear();
@@ -378,6 +370,17 @@ void Scheduler::End(uint32_t index, absl::Status status) {
     backend_.Close(slot.handle);
     --active_;
   }
+  completions_.push_back(
+      Completion{id, std::move(slot.done), ResultOf(slot, std::move(status))});
+
+  const uint32_t generation = slot.generation + 1;
+  slot = Slot();
+  // Generation 0 is skipped so that no id is ever 0 (the invalid id).
+  slot.generation = generation == 0 ? 1 : generation;
+  free_slots_.push_back(index);
+}
+
+TransferResult Scheduler::ResultOf(const Slot& slot, absl::Status status) {
   TransferResult result;
   result.status = std::move(status);
   result.bytes_sent = slot.bytes_sent;
@@ -387,14 +390,7 @@ void Scheduler::End(uint32_t index, absl::Status status) {
   result.backend = slot.carrier;
   result.data_path = MainPath(slot);
   result.cold_bytes = slot.cold_bytes;
-  completions_.push_back(
-      Completion{id, std::move(slot.done), std::move(result)});
-
-  const uint32_t generation = slot.generation + 1;
-  slot = Slot();
-  // Generation 0 is skipped so that no id is ever 0 (the invalid id).
-  slot.generation = generation == 0 ? 1 : generation;
-  free_slots_.push_back(index);
+  return result;
 }
 
 DataPath Scheduler::MainPath(const Slot& slot) {

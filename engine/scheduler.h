@@ -174,6 +174,8 @@ class Scheduler {
   absl::Status EndingStatus(const Slot& slot, EndReason reason) const;
   void End(uint32_t index, absl::Status status);
   bool AllSent(const Slot& slot) const;
+  // What the slot's callback is told, ending with `status`.
+  static TransferResult ResultOf(const Slot& slot, absl::Status status);
   // The path that carried most of the slot's file bytes.
   static DataPath MainPath(const Slot& slot);
   uint64_t FileLeft(const Slot& slot) const;
