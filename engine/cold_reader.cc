@@ -15,6 +15,7 @@
 
 #include "engine/copy_buffer.h"
 #include "engine/errno_status.h"
+#include "engine/residency.h"
 #endif
 
 namespace sluice::internal {

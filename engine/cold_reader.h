@@ -6,9 +6,9 @@
 // the thread's own scratch buffer) so that its pages are in the page cache;
 // the backend then sends it with its usual calls, which find it resident.
 // After each read the thread asks the kernel to read the next
-// kColdReadAhead bytes too (POSIX_FADV_WILLNEED), so that while one range
-// is sent the next one is already being read.
-// The engine thread waits on fd(), an eventfd, with its other fds.
+// kColdReadAhead bytes (residency.h) too (POSIX_FADV_WILLNEED), so that while
+// one range is sent the next one is already being read. The engine thread waits
+// on fd(), an eventfd, with its other fds.
 //
 // Linux only (eventfd); elsewhere Create() says Unimplemented and cold
 // ranges are read in place.
@@ -28,9 +28,6 @@
 #include "engine/unique_fd.h"
 
 namespace sluice::internal {
-
-// How far past a cold range its read-ahead reaches: two scheduler quanta.
-inline constexpr uint64_t kColdReadAhead = 1 << 20;
 
 class ColdReader {
  public:

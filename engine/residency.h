@@ -39,6 +39,10 @@
 
 namespace sluice::internal {
 
+// How far past a cold range both cold paths read ahead (io_uring's copy
+// path, the readiness backends' cold-read threads): two scheduler quanta.
+inline constexpr uint64_t kColdReadAhead = 1 << 20;
+
 class ResidencyProbe {
  public:
   // Files up to this size are asked about whole, and trusted once found

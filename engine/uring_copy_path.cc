@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "engine/cold_reader.h"
 #include "engine/errno_status.h"
+#include "engine/residency.h"
 
 namespace sluice::internal {
 
