@@ -96,6 +96,23 @@ struct Fleet {
     calls.resize(specs.size());
   }
 
+  // Every transfer ended once, OK, and its receiver got `received[i]`:
+  // exactly the header and the file slice.
+  void ExpectAllDelivered(const PatternFile& file,
+                          const std::vector<std::string>& received) const {
+    for (size_t i = 0; i < specs.size(); ++i) {
+      const TransferSpec& spec = specs[i];
+      EXPECT_EQ(calls[i], 1) << i;
+      EXPECT_THAT(results[i].status, IsOk()) << i;
+      EXPECT_EQ(results[i].bytes_sent, *spec.count) << i;
+      EXPECT_EQ(
+          FirstDifference(received[i],
+                          spec.header + file.Slice(spec.offset, *spec.count)),
+          "")
+          << i;
+    }
+  }
+
   void SubmitAll(Engine& engine) {
     for (size_t i = 0; i < specs.size(); ++i) {
       absl::StatusOr<TransferId> id = engine.Submit(
@@ -201,21 +218,11 @@ TEST_P(FaultEngineTest, FdLimitTooLowForPipes) {
       std::vector<std::string> received;
       for (const auto& drainer : drainers) received.push_back(drainer->Join());
       ASSERT_TRUE(ended);
-      for (size_t i = 0; i < fleet.specs.size(); ++i) {
-        const TransferSpec& spec = fleet.specs[i];
-        EXPECT_EQ(fleet.calls[i], 1) << i;
-        EXPECT_THAT(fleet.results[i].status, IsOk()) << i;
-        EXPECT_EQ(fleet.results[i].bytes_sent, *spec.count) << i;
-        EXPECT_EQ(
-            FirstDifference(received[i],
-                            spec.header + file.Slice(spec.offset, *spec.count)),
-            "")
-            << i;
-        if (splice() && spare == 0) {
+      fleet.ExpectAllDelivered(file, received);
+      if (splice() && spare == 0) {
+        for (size_t i = 0; i < fleet.specs.size(); ++i) {
           EXPECT_EQ(fleet.results[i].data_path, DataPath::kSendfile) << i;
         }
-      }
-      if (splice() && spare == 0) {
         EXPECT_EQ((*engine)->stats().splices, 0u);
       }
     }
@@ -359,17 +366,7 @@ TEST_P(FaultEngineTest, SignalsDuringRunAreNotErrors) {
   ASSERT_EQ(::sigaction(SIGUSR1, &previous, nullptr), 0);
   EXPECT_THAT(testing::NewFds(fds_before), IsEmpty());
   EXPECT_GE(signals_caught.load(), 50);
-  for (size_t i = 0; i < fleet.specs.size(); ++i) {
-    const TransferSpec& spec = fleet.specs[i];
-    EXPECT_EQ(fleet.calls[i], 1) << i;
-    EXPECT_THAT(fleet.results[i].status, IsOk()) << i;
-    EXPECT_EQ(fleet.results[i].bytes_sent, *spec.count) << i;
-    EXPECT_EQ(
-        FirstDifference(received[i],
-                        spec.header + file.Slice(spec.offset, *spec.count)),
-        "")
-        << i;
-  }
+  fleet.ExpectAllDelivered(file, received);
 }
 
 // --- Cancels and callbacks -------------------------------------------------
