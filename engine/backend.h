@@ -135,6 +135,10 @@ struct PushOutcome {
   // The file bytes came from a range that was not in the page cache, read
   // off the engine thread.
   bool cold = false;
+  // Bytes read from a stream source that the socket has not taken, held
+  // for the transfer's next push: lost to the host if the transfer ends
+  // now. Always 0 for a regular file, whose bytes stay in the file.
+  uint64_t held_bytes = 0;
 };
 
 class Backend {

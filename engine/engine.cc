@@ -34,7 +34,6 @@
 namespace sluice {
 
 using internal::Backend;
-using internal::NonBlockingScope;
 using internal::Scheduler;
 using internal::SchedulerOptions;
 using internal::TransferPlan;
@@ -44,6 +43,9 @@ struct Engine::Impl {
   EngineStats stats;
   internal::RealClock clock;
   internal::KernelSendQueue send_queue;
+  // The sockets and stream sources of live transfers, held non-blocking;
+  // declared before the scheduler, whose callbacks release them.
+  internal::NonBlockingFds nonblocking;
   std::unique_ptr<Backend> backend;
   std::unique_ptr<Scheduler> scheduler;
   // Sockets with a live transfer: a second transfer on one would interleave
@@ -223,32 +225,38 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
     return absl::FailedPreconditionError(absl::StrFormat(
         "socket fd %d already has a live transfer on this engine", socket_fd));
   }
-  SLUICE_ASSIGN_OR_RETURN(NonBlockingScope socket_mode,
-                          NonBlockingScope::Enter(socket_fd));
   // A pipe or socket source is read as it fills; blocking on it would stall
   // every other transfer of the engine.
-  std::optional<NonBlockingScope> source_mode;
-  if (plan.endpoints.source == internal::SourceKind::kStream) {
-    absl::StatusOr<NonBlockingScope> scope = NonBlockingScope::Enter(file_fd);
-    if (!scope.ok()) return scope.status();
-    source_mode.emplace(*std::move(scope));
+  const bool stream_source =
+      plan.endpoints.source == internal::SourceKind::kStream;
+  SLUICE_RETURN_IF_ERROR(impl_->nonblocking.Acquire(socket_fd));
+  if (stream_source) {
+    if (absl::Status held = impl_->nonblocking.Acquire(file_fd); !held.ok()) {
+      impl_->nonblocking.Release(socket_fd);
+      return held;
+    }
   }
   Impl* impl = impl_.get();
-  DoneCallback finish =
-      [impl, socket_fd, socket_mode = std::move(socket_mode),
-       source_mode = std::move(source_mode), done = std::move(done)](
-          TransferId id, const TransferResult& result) mutable {
-        socket_mode.Restore();
-        if (source_mode.has_value()) source_mode->Restore();
-        impl->busy_sockets.erase(socket_fd);
-        done(id, result);
-      };
-  SLUICE_ASSIGN_OR_RETURN(
-      TransferId id,
-      impl_->scheduler->Submit(std::move(plan), std::move(finish)));
+  const auto release = [impl, socket_fd, file_fd, stream_source] {
+    impl->nonblocking.Release(socket_fd);
+    if (stream_source) impl->nonblocking.Release(file_fd);
+  };
+  DoneCallback finish = [impl, socket_fd, release, done = std::move(done)](
+                            TransferId id,
+                            const TransferResult& result) mutable {
+    release();
+    impl->busy_sockets.erase(socket_fd);
+    done(id, result);
+  };
+  absl::StatusOr<TransferId> id =
+      impl_->scheduler->Submit(std::move(plan), std::move(finish));
+  if (!id.ok()) {
+    release();
+    return id.status();
+  }
   impl_->busy_sockets.insert(socket_fd);
   impl_->UpdateWake();
-  return id;
+  return *id;
 }
 
 bool Engine::Cancel(TransferId id) {

@@ -45,6 +45,7 @@ void ReadinessBackend::Cancel(BackendHandle handle) {
   transfer.push_pending = false;
   transfer.parked = false;
   transfer.push.outcome.cancelled = true;
+  transfer.push.outcome.held_bytes = transfer.pending.pending().size();
   cancelled_.push_back(transfer.push.outcome);
 }
 
@@ -168,6 +169,7 @@ void ReadinessBackend::Park(ReadinessTransfer& transfer, int fd,
 void ReadinessBackend::Finish(ReadinessTransfer& transfer,
                               std::vector<PushOutcome>& outcomes) {
   PushOutcome& outcome = transfer.push.outcome;
+  outcome.held_bytes = transfer.pending.pending().size();
   outcome.carrier = transfer.copying ? BackendKind::kReadSend : kind();
   transfer.warmed = false;
   if (transfer.push.request.file_budget > 0) {

@@ -206,6 +206,7 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
   slot->header_sent += outcome.header_bytes;
   slot->trailer_sent += outcome.trailer_bytes;
   slot->bytes_sent += outcome.file_bytes;
+  slot->held_bytes = outcome.held_bytes;
   stats_.file_bytes += outcome.file_bytes;
   stats_.header_trailer_bytes += outcome.header_bytes + outcome.trailer_bytes;
   if (outcome.header_bytes + outcome.file_bytes + outcome.trailer_bytes > 0) {
@@ -387,6 +388,7 @@ TransferResult Scheduler::ResultOf(const Slot& slot, absl::Status status) {
   result.header_bytes_sent = slot.header_sent;
   result.trailer_bytes_sent = slot.trailer_sent;
   result.next_offset = slot.plan.offset + slot.bytes_sent;
+  result.bytes_received = slot.bytes_sent + slot.held_bytes;
   result.backend = slot.carrier;
   result.data_path = MainPath(slot);
   result.cold_bytes = slot.cold_bytes;

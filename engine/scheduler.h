@@ -143,6 +143,9 @@ class Scheduler {
     std::array<uint64_t, 4> path_bytes{};
     DataPath last_path = DataPath::kAuto;
     uint64_t cold_bytes = 0;
+    // A stream source's bytes the backend read and still holds (see
+    // PushOutcome::held_bytes), as of the last outcome.
+    uint64_t held_bytes = 0;
   };
 
   struct Completion {

@@ -34,4 +34,21 @@ void NonBlockingScope::Restore() {
   ::fcntl(fd_, F_SETFL, original_flags_);
 }
 
+absl::Status NonBlockingFds::Acquire(int fd) {
+  if (const auto it = held_.find(fd); it != held_.end()) {
+    ++it->second.transfers;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<NonBlockingScope> scope = NonBlockingScope::Enter(fd);
+  if (!scope.ok()) return scope.status();
+  held_.try_emplace(fd, Holder{1, *std::move(scope)});
+  return absl::OkStatus();
+}
+
+void NonBlockingFds::Release(int fd) {
+  const auto it = held_.find(fd);
+  if (it == held_.end() || --it->second.transfers > 0) return;
+  held_.erase(it);  // the scope restores the flags
+}
+
 }  // namespace sluice::internal

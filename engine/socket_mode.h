@@ -1,11 +1,16 @@
 // Copyright 2026 The sluice Authors.
 //
-// NonBlockingScope: makes a borrowed socket non-blocking for the life of a
+// NonBlockingScope: makes a borrowed fd non-blocking for the life of a
 // transfer and puts its original file status flags back afterwards.
+// NonBlockingFds: the same for every fd of an engine's live transfers,
+// counted, so that transfers sharing an fd (a relay in each direction
+// shares both sockets) put its flags back only when the last one ends.
 
 #ifndef SLUICE_ENGINE_SOCKET_MODE_H_
 #define SLUICE_ENGINE_SOCKET_MODE_H_
 
+#include "absl/container/node_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace sluice::internal {
@@ -30,6 +35,21 @@ class NonBlockingScope {
   int fd_;
   int original_flags_;
   bool was_blocking_;
+};
+
+class NonBlockingFds {
+ public:
+  // Makes `fd` non-blocking unless a live transfer already holds it so.
+  [[nodiscard]] absl::Status Acquire(int fd);
+  // One transfer is done with `fd`; the last one puts its flags back.
+  void Release(int fd);
+
+ private:
+  struct Holder {
+    int transfers;
+    NonBlockingScope scope;
+  };
+  absl::node_hash_map<int, Holder> held_;
 };
 
 }  // namespace sluice::internal

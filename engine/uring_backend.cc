@@ -326,6 +326,9 @@ class UringBackend final : public Backend {
     outcome.carrier =
         t.copy_only ? BackendKind::kReadSend : BackendKind::kIoUring;
     outcome.data_path = t.step_path;
+    if (t.endpoints.source == SourceKind::kStream) {
+      outcome.held_bytes = t.copy.buffer.pending().size();
+    }
     turn.outcomes.push_back(t.EndPush());
   }
 

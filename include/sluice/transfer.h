@@ -32,6 +32,24 @@
 //   pipe, character device, socket or       falls back to read+send by
 //   procfs source                           itself, before its first byte;
 //                                           data_path says kCopy
+//   a connected socket as the source (a     read as it fills: without a
+//   relay)                                  count, until the upstream's EOF
+//                                           (FIN), then OK; with one, OK at
+//                                           count, OutOfRange if the
+//                                           upstream ends first. The engine
+//                                           never reads past count, and
+//                                           never shuts down or closes
+//                                           either socket: passing the EOF
+//                                           on (shutdown(SHUT_WR)) is the
+//                                           host's, in the callback
+//   the source resets or fails              its errno's status (a reset:
+//                                           Unavailable), naming the source
+//                                           fd; a failing destination names
+//                                           the socket fd, so a proxy can
+//                                           tell which side went away
+//   bytes read from a stream source but     counted in bytes_received (>=
+//   not delivered when the transfer ends    bytes_sent): gone from the
+//                                           source, never delivered
 //   peer closes or resets mid-transfer      Unavailable; the process never
 //                                           dies of SIGPIPE
 //   socket already shut down for writing    accepted; Unavailable, nothing
@@ -66,9 +84,12 @@
 // file position, so one file fd may feed many transfers at once. From
 // Submit() until the callback runs, both fds must stay open, and the host
 // must not write to the socket (its bytes would interleave with the
-// transfer's) nor change its flags (the engine makes it non-blocking and
-// restores its flags before the callback). One socket carries at most one
-// live transfer per engine. A file fd closed early is caught only while its
+// transfer's) nor change its flags (the engine makes it, and a stream
+// source, non-blocking, and restores their flags once no live transfer of
+// the engine uses them, before the last one's callback). One socket carries
+// at most one live transfer per engine; it may at the same time be another
+// transfer's source, so a relay in each direction is two transfers on one
+// engine over the same two sockets. A file fd closed early is caught only while its
 // number stays unused (EBADF, above): once reused, the engine reads
 // whatever the number names then. Telling the two apart would take a dup()
 // of every source (two more syscalls per transfer), which it does not do.
@@ -152,6 +173,13 @@ struct TransferResult {
   absl::Status status;
   // File bytes the socket accepted (header and trailer not counted).
   uint64_t bytes_sent = 0;
+  // Bytes the engine took from the source: bytes_sent, plus, for a socket
+  // or pipe source, what it read but the socket did not take before the
+  // transfer ended (a reset destination, a timeout, a cancel). Those bytes
+  // are gone from the source and were never delivered: a relay that sees
+  // bytes_received > bytes_sent cannot retry by reading on. For a regular
+  // file it equals bytes_sent (the rest stays in the file at next_offset).
+  uint64_t bytes_received = 0;
   // Header and trailer bytes the socket accepted.
   uint64_t header_bytes_sent = 0;
   uint64_t trailer_bytes_sent = 0;
