@@ -18,7 +18,12 @@ DataPath ChooseForHotData(const DataPathInputs& inputs) {
 }  // namespace
 
 DataPath ChooseDataPath(const DataPathInputs& inputs) {
-  if (inputs.source == SourceKind::kStream) return DataPath::kCopy;
+  if (inputs.source == SourceKind::kStream) {
+    // sendfile(2) cannot read a socket or pipe: splice is the zero-copy
+    // way, unless copying was asked for.
+    return inputs.requested == DataPath::kCopy ? DataPath::kCopy
+                                               : DataPath::kSplice;
+  }
   const DataPath hot = ChooseForHotData(inputs);
   if (!inputs.resident && ReadsOnEngineThread(hot)) return DataPath::kCopy;
   return hot;

@@ -50,8 +50,9 @@ inline bool ReadsOnEngineThread(DataPath path) {
   return path == DataPath::kSendfile;
 }
 
-// kSendfile, kSplice or kCopy (never kAuto). Streams always copy; a forced
-// path is taken as asked; kAuto splices a large enough transfer when there
+// kSendfile, kSplice or kCopy (never kAuto). Streams (a relay's socket, a
+// pipe) splice, or copy when kCopy is asked for; for files a forced path is
+// taken as asked; kAuto splices a large enough transfer when there
 // are cores and transfers enough, and sends inline otherwise. A range not
 // in the page cache never goes inline: it takes the copy path, whose READ
 // io_uring hands to an io-wq worker when the page cache misses.

@@ -14,6 +14,10 @@ namespace {
 // has a nonzero generation in its high half.
 constexpr uint64_t kColdReadsToken = 0;
 
+uint64_t HeldBytes(const ReadinessTransfer& transfer) {
+  return transfer.pending.pending().size() + transfer.stream_pipe.in_pipe;
+}
+
 }  // namespace
 
 BackendHandle ReadinessBackend::Open(TransferId id,
@@ -21,9 +25,9 @@ BackendHandle ReadinessBackend::Open(TransferId id,
   const BackendHandle handle = transfers_.Add();
   ReadinessTransfer& transfer = transfers_[handle];
   transfer.Open(id, handle, endpoints);
-  // The read+send backend copies everything; the others copy streams only.
-  transfer.copying = endpoints.source == SourceKind::kStream ||
-                     kind() == BackendKind::kReadSend;
+  // The read+send backend copies everything; the sendfile backend splices
+  // streams (SpliceWrite) and sends files.
+  transfer.copying = kind() == BackendKind::kReadSend;
   return handle;
 }
 
@@ -45,12 +49,16 @@ void ReadinessBackend::Cancel(BackendHandle handle) {
   transfer.push_pending = false;
   transfer.parked = false;
   transfer.push.outcome.cancelled = true;
-  transfer.push.outcome.held_bytes = transfer.pending.pending().size();
+  transfer.push.outcome.held_bytes = HeldBytes(transfer);
   cancelled_.push_back(transfer.push.outcome);
 }
 
 void ReadinessBackend::Close(BackendHandle handle) {
   ReadinessTransfer& transfer = transfers_[handle];
+  if (transfer.stream_pipe.pipe.has_value()) {
+    pipes_->Release(*std::move(transfer.stream_pipe.pipe),
+                    /*may_hold_bytes=*/transfer.stream_pipe.in_pipe > 0);
+  }
   readiness_->Forget(transfer.endpoints.socket_fd, Interest::kWritable);
   if (transfer.endpoints.source == SourceKind::kStream) {
     readiness_->Forget(transfer.endpoints.file_fd, Interest::kReadable);
@@ -107,8 +115,39 @@ absl::Status ReadinessBackend::Wait(absl::Duration timeout,
 }
 
 WriteStep ReadinessBackend::CopyWrite(ReadinessTransfer& transfer) {
+  transfer.push_path = DataPath::kCopy;
   return internal::CopyWrite(transfer.endpoints, transfer.push,
                              transfer.pending, scratch_, stats_);
+}
+
+WriteStep ReadinessBackend::SpliceWrite(ReadinessTransfer& transfer,
+                                        LazySigpipeBlock& sigpipe) {
+  StreamPipe& state = transfer.stream_pipe;
+  if (!transfer.pending.empty()) return CopyWrite(transfer);
+  if (!state.pipe.has_value()) {
+    if (!pipes_.has_value()) pipes_.emplace(max_pipes_, pipe_size_);
+    state.pipe = pipes_->Acquire();
+    // No pipe free: this push copies; the next may find one.
+    if (!state.pipe.has_value()) return CopyWrite(transfer);
+  }
+  transfer.push_path = DataPath::kSplice;
+  const WriteStep step =
+      SpliceStream(transfer.endpoints, transfer.push, state,
+                   pipes_->pipe_size(), sigpipe.Get(), stats_);
+  if (step == WriteStep::kSourceDry) ReleaseEmptyPipe(transfer);
+  if (step != WriteStep::kUnsupported) return step;
+  ReleaseEmptyPipe(transfer);
+  transfer.copying = true;
+  return CopyWrite(transfer);
+}
+
+// An empty pipe goes back to the pool between pushes and while the source
+// is dry: a relay waiting for its upstream holds none.
+void ReadinessBackend::ReleaseEmptyPipe(ReadinessTransfer& transfer) {
+  StreamPipe& state = transfer.stream_pipe;
+  if (!state.pipe.has_value() || state.in_pipe > 0) return;
+  pipes_->Release(*std::move(state.pipe), /*may_hold_bytes=*/false);
+  state.pipe.reset();
 }
 
 void ReadinessBackend::Attempt(ReadinessTransfer& transfer,
@@ -169,13 +208,17 @@ void ReadinessBackend::Park(ReadinessTransfer& transfer, int fd,
 void ReadinessBackend::Finish(ReadinessTransfer& transfer,
                               std::vector<PushOutcome>& outcomes) {
   PushOutcome& outcome = transfer.push.outcome;
-  outcome.held_bytes = transfer.pending.pending().size();
+  outcome.held_bytes = HeldBytes(transfer);
   outcome.carrier = transfer.copying ? BackendKind::kReadSend : kind();
   transfer.warmed = false;
   if (transfer.push.request.file_budget > 0) {
-    outcome.data_path =
-        transfer.copying ? DataPath::kCopy : DataPath::kSendfile;
+    outcome.data_path = transfer.push_path != DataPath::kAuto
+                            ? transfer.push_path
+                        : transfer.copying ? DataPath::kCopy
+                                           : DataPath::kSendfile;
   }
+  transfer.push_path = DataPath::kAuto;
+  ReleaseEmptyPipe(transfer);
   outcomes.push_back(transfer.EndPush());
 }
 

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -22,11 +23,13 @@
 #include "engine/cold_reader.h"
 #include "engine/copy_buffer.h"
 #include "engine/open_transfer.h"
+#include "engine/pipe_pool.h"
 #include "engine/push_progress.h"
 #include "engine/readiness.h"
 #include "engine/residency.h"
 #include "engine/sigpipe_block.h"
 #include "engine/slot_table.h"
+#include "engine/splice_stream.h"
 #include "sluice/engine.h"
 
 namespace sluice::internal {
@@ -41,8 +44,13 @@ struct ReadinessTransfer : OpenTransfer {
   // The last write found the socket full and no writability event came
   // since: the next push parks without trying.
   bool socket_full = false;
-  // Bytes read from a stream source that the socket has not taken yet.
+  // Bytes read from a stream source that the socket has not taken yet: in
+  // a buffer (copied) or in a pipe (spliced). Only one holds bytes at a
+  // time, so they leave in the order they came.
   CopyBuffer pending;
+  StreamPipe stream_pipe;
+  // The path this push's file bytes took (kAuto: the backend's usual).
+  DataPath push_path = DataPath::kAuto;
   // Cold reads: this push's range is being read by the I/O threads, or
   // has been (so the push goes on without asking again), and a Cancel()
   // came while it was (the outcome waits for the read: the fd must stay
@@ -80,7 +88,9 @@ class ReadinessBackend : public Backend {
         stats_(stats),
         residency_(options.avoid_cold_reads && options.cold_read_threads > 0,
                    stats),
-        cold_read_threads_(options.cold_read_threads) {}
+        cold_read_threads_(options.cold_read_threads),
+        max_pipes_(options.max_pipes),
+        pipe_size_(options.pipe_size) {}
 
   // Moves what it can of `transfer.push` with the backend's calls. A call
   // that may raise SIGPIPE (sendfile) takes `sigpipe.Get()` first.
@@ -89,6 +99,9 @@ class ReadinessBackend : public Backend {
 
   // The copy path, for the read+send backend and the fallback.
   WriteStep CopyWrite(ReadinessTransfer& transfer);
+  // A stream source's file part through a pipe (splice_stream.h); copies
+  // instead where no pipe is free or splice cannot read the source.
+  WriteStep SpliceWrite(ReadinessTransfer& transfer, LazySigpipeBlock& sigpipe);
 
   EngineStats& stats() { return stats_; }
 
@@ -98,6 +111,7 @@ class ReadinessBackend : public Backend {
   void Park(ReadinessTransfer& transfer, int fd, Interest interest,
             std::vector<PushOutcome>& outcomes);
   void Finish(ReadinessTransfer& transfer, std::vector<PushOutcome>& outcomes);
+  void ReleaseEmptyPipe(ReadinessTransfer& transfer);
   // Cold reads: whether the push must wait for its range to be read off
   // the engine thread, and the reads coming back.
   bool StartWarming(ReadinessTransfer& transfer);
@@ -118,6 +132,10 @@ class ReadinessBackend : public Backend {
   const unsigned cold_read_threads_;
   // Made on the first cold range.
   std::unique_ptr<ColdReader> cold_reader_;
+  // Pipes for stream sources, made on the first one spliced.
+  const size_t max_pipes_;
+  const size_t pipe_size_;
+  std::optional<PipePool> pipes_;
   // Pushes whose range the I/O threads are reading; whether the waiter
   // watches their eventfd.
   size_t warming_ = 0;

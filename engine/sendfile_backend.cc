@@ -40,9 +40,12 @@ class SendfileBackend final : public ReadinessBackend {
                                       push.outcome.header_bytes, push, stats());
       if (sent != WriteStep::kDone) return sent;
     }
+    // sendfile(2) cannot read a socket or pipe; splice(2) can.
     const WriteStep file_step =
-        SendfileBytes(socket_fd, transfer.endpoints.file_fd, push,
-                      !transfer.file_started, sigpipe.Get(), stats());
+        transfer.endpoints.source == SourceKind::kStream
+            ? SpliceWrite(transfer, sigpipe)
+            : SendfileBytes(socket_fd, transfer.endpoints.file_fd, push,
+                            !transfer.file_started, sigpipe.Get(), stats());
     if (file_step == WriteStep::kUnsupported) {
       transfer.copying = true;
       return CopyWrite(transfer);

@@ -48,8 +48,7 @@ class UringBackend final : public Backend {
     UringTransfer& t = transfers_[handle];
     t.Open(id, handle, endpoints);
     t.generation = transfers_.generation(handle);
-    t.copy_only = endpoints.source == SourceKind::kStream ||
-                  options_.uring_data_path == DataPath::kCopy;
+    t.copy_only = options_.uring_data_path == DataPath::kCopy;
     return handle;
   }
 
@@ -184,8 +183,12 @@ class UringBackend final : public Backend {
         PathStep step = Path(path).Advance(t, turn);
         if (step == PathStep::kDeclined) {
           // No pipe free: inline sendfile takes the step, unless the
-          // range is cold (then the copy path, off the thread).
-          t.step_path = IsResident(t) ? DataPath::kSendfile : DataPath::kCopy;
+          // source is a stream or the range is cold (then the copy path,
+          // off the thread).
+          t.step_path =
+              t.endpoints.source == SourceKind::kRegularFile && IsResident(t)
+                  ? DataPath::kSendfile
+                  : DataPath::kCopy;
           step = Path(t.step_path).Advance(t, turn);
         }
         if (!Continue(t, step)) return;
@@ -320,15 +323,16 @@ class UringBackend final : public Backend {
   // Reports the push; a push ends only inside Wait() (Cancel() of one
   // with nothing in flight leaves it to the next).
   void Finish(UringTransfer& t, UringTurn& turn) {
-    splice_.EndPush(t);
     PushOutcome& outcome = t.push.outcome;
+    if (t.endpoints.source == SourceKind::kStream) {
+      // Lost with the pipe or buffer if the transfer ends now.
+      outcome.held_bytes = t.copy.buffer.pending().size() + t.splice.in_pipe;
+    }
+    splice_.EndPush(t);
     outcome.cancelled = t.cancel_requested;
     outcome.carrier =
         t.copy_only ? BackendKind::kReadSend : BackendKind::kIoUring;
     outcome.data_path = t.step_path;
-    if (t.endpoints.source == SourceKind::kStream) {
-      outcome.held_bytes = t.copy.buffer.pending().size();
-    }
     turn.outcomes.push_back(t.EndPush());
   }
 

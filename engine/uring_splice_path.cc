@@ -36,14 +36,19 @@ PathStep UringSplicePath::Advance(UringTransfer& t, UringTurn& turn) {
   }
   const unsigned n = static_cast<unsigned>(
       std::min<uint64_t>(push.file_left(), pipes_.pipe_size()));
+  const bool stream = t.endpoints.source == SourceKind::kStream;
   ++turn.stats.splices;
   io_uring_sqe* in = turn.ring.GetSqe();
+  // A socket or pipe has no offsets: -1 reads at its current position.
   io_uring_prep_splice(in, t.endpoints.file_fd,
-                       static_cast<int64_t>(push.file_position()),
+                       stream ? -1 : static_cast<int64_t>(push.file_position()),
                        splice.pipe->write.get(), -1, n, SPLICE_F_MOVE);
-  // A short first half fails the second with -ECANCELED; PairDone() then
-  // sends what did enter the pipe.
-  in->flags |= IOSQE_IO_LINK;
+  // A file: a short first half fails the second with -ECANCELED; PairDone()
+  // then sends what did enter the pipe. A stream's first half is short
+  // nearly always (it gives what has arrived), so the second runs whatever
+  // the first did (a hard link) and sends what is in the pipe; the pipe is
+  // non-blocking, so an empty one answers -EAGAIN at once.
+  in->flags |= stream ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
   Track(t, in, UringOp::kSpliceIn);
   io_uring_sqe* out = turn.ring.GetSqe();
   io_uring_prep_splice(out, splice.pipe->read.get(), -1, socket_fd, -1, n,
@@ -83,13 +88,23 @@ PathStep UringSplicePath::PairDone(UringTransfer& t, UringTurn&) {
     push.outcome.file_ended = true;
     return PathStep::kProgress;
   }
+  // Only a stream's first half runs on an empty pipe (filled), so nothing
+  // waits in it: the pipe goes back to the pool while the source is dry,
+  // so relays waiting for their upstream hold none.
+  if (in == -EAGAIN) {
+    EndPush(t);
+    return PathStep::kSourceDry;
+  }
   if (in < 0 && in != -ECANCELED) {
     if (!t.file_started && push.outcome.file_bytes == 0 &&
         splice.in_pipe == 0 && (in == -EINVAL || in == -EOPNOTSUPP)) {
       return PathStep::kUnsupported;  // splice cannot read this file
     }
-    Fail(t, ErrnoStatus(-in, "splice from file", t.endpoints.file_fd,
-                        push.file_position() + splice.in_pipe));
+    Fail(t, ErrnoStatus(
+                -in,
+                t.endpoints.source == SourceKind::kStream ? "splice from source"
+                                                          : "splice from file",
+                t.endpoints.file_fd, push.file_position() + splice.in_pipe));
     return PathStep::kFailed;
   }
   if (out == -EAGAIN) return PathStep::kSocketFull;

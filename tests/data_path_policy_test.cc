@@ -64,13 +64,15 @@ TEST(DataPathPolicyTest, ForcedPathIsTakenWhateverTheLoad) {
   }
 }
 
-TEST(DataPathPolicyTest, StreamsAlwaysCopy) {
+TEST(DataPathPolicyTest, StreamsSpliceUnlessCopyIsAsked) {
   for (const DataPath requested : {DataPath::kAuto, DataPath::kSendfile,
                                    DataPath::kSplice, DataPath::kCopy}) {
     DataPathInputs inputs = Spliceable();
     inputs.requested = requested;
     inputs.source = SourceKind::kStream;
-    EXPECT_EQ(ChooseDataPath(inputs), DataPath::kCopy)
+    EXPECT_EQ(ChooseDataPath(inputs), requested == DataPath::kCopy
+                                          ? DataPath::kCopy
+                                          : DataPath::kSplice)
         << DataPathName(requested);
   }
 }

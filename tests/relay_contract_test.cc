@@ -116,6 +116,16 @@ Relay MakeRelay(Transport transport) {
   return Relay{*std::move(client), *std::move(upstream)};
 }
 
+// The path a relay's bytes take: zero-copy splice through a pipe, except
+// where copying is all the backend does or what the test asked for.
+DataPath ExpectedRelayPath(const BackendConfig& config) {
+  if (config.options.backend == BackendKind::kReadSend ||
+      config.options.uring_data_path == DataPath::kCopy) {
+    return DataPath::kCopy;
+  }
+  return DataPath::kSplice;
+}
+
 class RelayTest
     : public ::testing::TestWithParam<std::tuple<BackendConfig, Transport>> {
  protected:
@@ -164,18 +174,18 @@ TEST_P(RelayTest, BothDirectionsByteExact) {
         if (result.status.ok()) ::shutdown(destination, SHUT_WR);
       };
     };
-    ASSERT_THAT(engine_
-                    ->Submit({.socket_fd = relay.client(),
-                              .file_fd = relay.upstream()},
-                             pass_eof_on(down_result, relay.client()))
-                    .status(),
-                IsOk());
-    ASSERT_THAT(engine_
-                    ->Submit({.socket_fd = relay.upstream(),
-                              .file_fd = relay.client()},
-                             pass_eof_on(up_result, relay.upstream()))
-                    .status(),
-                IsOk());
+    ASSERT_THAT(
+        engine_
+            ->Submit({.socket_fd = relay.client(), .file_fd = relay.upstream()},
+                     pass_eof_on(down_result, relay.client()))
+            .status(),
+        IsOk());
+    ASSERT_THAT(
+        engine_
+            ->Submit({.socket_fd = relay.upstream(), .file_fd = relay.client()},
+                     pass_eof_on(up_result, relay.upstream()))
+            .status(),
+        IsOk());
     Drainer client_reads(relay.client_app(), kLimit);
     Drainer upstream_reads(relay.upstream_app(), kLimit);
     Writer upstream_writes(relay.upstream_app(), down);
@@ -186,6 +196,8 @@ TEST_P(RelayTest, BothDirectionsByteExact) {
     EXPECT_THAT(up_result.status, IsOk());
     EXPECT_EQ(down_result.bytes_sent, down.size());
     EXPECT_EQ(down_result.bytes_received, down.size());
+    EXPECT_EQ(down_result.data_path, ExpectedRelayPath(config()));
+    EXPECT_EQ(up_result.data_path, ExpectedRelayPath(config()));
     EXPECT_EQ(up_result.bytes_sent, up.size());
     EXPECT_EQ(up_result.bytes_received, up.size());
     EXPECT_EQ(FirstDifference(client_reads.Join(), down), "");
@@ -205,29 +217,27 @@ TEST_P(RelayTest, CountedRelayEndsAtCountOrEarlyEof) {
   Drainer client_reads(relay.client_app(), kLimit);
   {
     Writer upstream_writes(relay.upstream_app(), data);
-    ASSERT_THAT(engine_
-                    ->Submit({.socket_fd = relay.client(),
-                              .file_fd = relay.upstream(),
-                              .count = 100'001},
-                             [&](TransferId, const TransferResult& r) {
-                               exact = r;
-                             })
-                    .status(),
-                IsOk());
+    ASSERT_THAT(
+        engine_
+            ->Submit({.socket_fd = relay.client(),
+                      .file_fd = relay.upstream(),
+                      .count = 100'001},
+                     [&](TransferId, const TransferResult& r) { exact = r; })
+            .status(),
+        IsOk());
     ASSERT_TRUE(testing::RunFor(*engine_, kLimit));
     EXPECT_THAT(exact.status, IsOk());
     EXPECT_EQ(exact.bytes_sent, 100'001u);
     EXPECT_EQ(exact.bytes_received, 100'001u);
     // The rest: 100,002 bytes to the EOF, and more is asked for.
-    ASSERT_THAT(engine_
-                    ->Submit({.socket_fd = relay.client(),
-                              .file_fd = relay.upstream(),
-                              .count = 100'005},
-                             [&](TransferId, const TransferResult& r) {
-                               early = r;
-                             })
-                    .status(),
-                IsOk());
+    ASSERT_THAT(
+        engine_
+            ->Submit({.socket_fd = relay.client(),
+                      .file_fd = relay.upstream(),
+                      .count = 100'005},
+                     [&](TransferId, const TransferResult& r) { early = r; })
+            .status(),
+        IsOk());
     ASSERT_TRUE(testing::RunFor(*engine_, kLimit));
   }
   EXPECT_THAT(early.status, StatusIs(absl::StatusCode::kOutOfRange));
@@ -249,14 +259,12 @@ TEST_P(RelayTest, UpstreamResetNamesTheUpstream) {
   ASSERT_EQ(::send(relay.upstream_app(), data.data(), data.size(), 0),
             static_cast<ssize_t>(data.size()));
   TransferResult result;
-  ASSERT_THAT(engine_
-                  ->Submit({.socket_fd = relay.client(),
-                            .file_fd = relay.upstream()},
-                           [&](TransferId, const TransferResult& r) {
-                             result = r;
-                           })
-                  .status(),
-              IsOk());
+  ASSERT_THAT(
+      engine_
+          ->Submit({.socket_fd = relay.client(), .file_fd = relay.upstream()},
+                   [&](TransferId, const TransferResult& r) { result = r; })
+          .status(),
+      IsOk());
   // The engine relays what came before the reset, then reads the reset.
   PollUntilQueued(*engine_, relay.client_app(), static_cast<int>(data.size()));
   const std::string first =
@@ -287,20 +295,18 @@ TEST_P(RelayTest, DestinationResetAccountsForEveryUpstreamByte) {
   Relay relay = MakeRelay(transport());
   const std::string data = RandomBytes(8 * 1024 * 1024 + 5, 13);
   TransferResult result;
-  ASSERT_THAT(engine_
-                  ->Submit({.socket_fd = relay.client(),
-                            .file_fd = relay.upstream()},
-                           [&](TransferId, const TransferResult& r) {
-                             result = r;
-                           })
-                  .status(),
-              IsOk());
+  ASSERT_THAT(
+      engine_
+          ->Submit({.socket_fd = relay.client(), .file_fd = relay.upstream()},
+                   [&](TransferId, const TransferResult& r) { result = r; })
+          .status(),
+      IsOk());
   Writer upstream_writes(relay.upstream_app(), data);
   PollUntilQueued(*engine_, relay.client_app(), 32'768);
-  EXPECT_EQ(FirstDifference(
-                testing::ReadExactly(relay.client_app(), 32'768, kLimit),
-                data.substr(0, 32'768)),
-            "");
+  EXPECT_EQ(
+      FirstDifference(testing::ReadExactly(relay.client_app(), 32'768, kLimit),
+                      data.substr(0, 32'768)),
+      "");
   const linger abort_on_close{.l_onoff = 1, .l_linger = 0};
   ASSERT_EQ(::setsockopt(relay.client_app(), SOL_SOCKET, SO_LINGER,
                          &abort_on_close, sizeof(abort_on_close)),
@@ -320,6 +326,35 @@ TEST_P(RelayTest, DestinationResetAccountsForEveryUpstreamByte) {
   relays_.push_back(std::move(relay));
 }
 
+// A destination that closes mid-relay (unix: EPIPE; TCP: a reset, since it
+// closes with bytes unread): the destination named, the process alive
+// (SIGPIPE keeps its default action here, so one let through kills the
+// test), every upstream byte accounted for.
+TEST_P(RelayTest, DestinationClosesMidRelay) {
+  ASSERT_TRUE(testing::SigpipeIsDefault());
+  Relay relay = MakeRelay(transport());
+  const std::string data = RandomBytes(8 * 1024 * 1024 + 1, 29);
+  TransferResult result;
+  ASSERT_THAT(
+      engine_
+          ->Submit({.socket_fd = relay.client(), .file_fd = relay.upstream()},
+                   [&](TransferId, const TransferResult& r) { result = r; })
+          .status(),
+      IsOk());
+  Writer upstream_writes(relay.upstream_app(), data);
+  PollUntilQueued(*engine_, relay.client_app(), 1);
+  relay.client_side.sender.reset();
+  ASSERT_TRUE(testing::RunFor(*engine_, kLimit));
+  EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(result.status.message(), HasSubstr(NamesFd(relay.client())));
+  ::fcntl(relay.upstream(), F_SETFL, 0);
+  const std::string rest = Drainer(relay.upstream(), kLimit).Join();
+  EXPECT_EQ(upstream_writes.Join(), data.size());
+  ASSERT_EQ(result.bytes_received + rest.size(), data.size());
+  EXPECT_EQ(FirstDifference(rest, data.substr(result.bytes_received)), "");
+  relays_.push_back(std::move(relay));
+}
+
 // Cancel mid-relay: the destination got exactly bytes_sent bytes, the
 // engine's held bytes are bytes_received - bytes_sent, and the upstream
 // still holds the rest.
@@ -327,9 +362,9 @@ TEST_P(RelayTest, CancelMidRelayIsExact) {
   Relay relay = MakeRelay(transport());
   const std::string data = RandomBytes(4 * 1024 * 1024 + 3, 17);
   TransferResult result;
-  absl::StatusOr<TransferId> id =
-      engine_->Submit({.socket_fd = relay.client(), .file_fd = relay.upstream()},
-                      [&](TransferId, const TransferResult& r) { result = r; });
+  absl::StatusOr<TransferId> id = engine_->Submit(
+      {.socket_fd = relay.client(), .file_fd = relay.upstream()},
+      [&](TransferId, const TransferResult& r) { result = r; });
   ASSERT_THAT(id.status(), IsOk());
   Writer upstream_writes(relay.upstream_app(), data);
   // Until the destination holds some bytes (no one reads it yet).
@@ -418,16 +453,16 @@ TEST_P(RelayTest, ThousandConcurrentRelays) {
     ASSERT_EQ(::send(relay.upstream_app(), data[i].data(), data[i].size(), 0),
               static_cast<ssize_t>(data[i].size()));
     ::shutdown(relay.upstream_app(), SHUT_WR);
-    ASSERT_THAT(engine_
-                    ->Submit({.socket_fd = relay.client(),
-                              .file_fd = relay.upstream()},
-                             [&, i](TransferId, const TransferResult& r) {
-                               results[i] = r;
-                               ++calls;
-                               ::shutdown(relays_[i].client(), SHUT_WR);
-                             })
-                    .status(),
-                IsOk());
+    ASSERT_THAT(
+        engine_
+            ->Submit({.socket_fd = relay.client(), .file_fd = relay.upstream()},
+                     [&, i](TransferId, const TransferResult& r) {
+                       results[i] = r;
+                       ++calls;
+                       ::shutdown(relays_[i].client(), SHUT_WR);
+                     })
+            .status(),
+        IsOk());
   }
   ASSERT_TRUE(testing::RunFor(*engine_, kLimit));
   EXPECT_EQ(calls, kRelays);
@@ -435,10 +470,9 @@ TEST_P(RelayTest, ThousandConcurrentRelays) {
     SCOPED_TRACE(absl::StrCat("relay ", i));
     EXPECT_THAT(results[i].status, IsOk());
     EXPECT_EQ(results[i].bytes_received, data[i].size());
-    EXPECT_EQ(
-        FirstDifference(Drainer(relays_[i].client_app(), kLimit).Join(),
-                        data[i]),
-        "");
+    EXPECT_EQ(FirstDifference(Drainer(relays_[i].client_app(), kLimit).Join(),
+                              data[i]),
+              "");
   }
 }
 

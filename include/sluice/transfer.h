@@ -29,9 +29,14 @@
 //   socket not SOCK_STREAM, bad fd,         InvalidArgument or
 //   source not open for reading             FailedPrecondition from Submit(),
 //                                           naming the fd and the problem
-//   pipe, character device, socket or       falls back to read+send by
-//   procfs source                           itself, before its first byte;
-//                                           data_path says kCopy
+//   pipe or socket source                   spliced through a pipe
+//                                           (kSplice; io_uring and sendfile
+//                                           backends), or copied (kCopy;
+//                                           read+send, uring_data_path =
+//                                           kCopy, or no pipe free)
+//   character device or procfs source       falls back to read+send by
+//                                           itself where splice cannot read
+//                                           it; data_path says kCopy
 //   a connected socket as the source (a     read as it fills: without a
 //   relay)                                  count, until the upstream's EOF
 //                                           (FIN), then OK; with one, OK at
@@ -89,8 +94,8 @@
 // the engine uses them, before the last one's callback). One socket carries
 // at most one live transfer per engine; it may at the same time be another
 // transfer's source, so a relay in each direction is two transfers on one
-// engine over the same two sockets. A file fd closed early is caught only while its
-// number stays unused (EBADF, above): once reused, the engine reads
+// engine over the same two sockets. A file fd closed early is caught only while
+// its number stays unused (EBADF, above): once reused, the engine reads
 // whatever the number names then. Telling the two apart would take a dup()
 // of every source (two more syscalls per transfer), which it does not do.
 
@@ -138,8 +143,10 @@ struct TransferSpec {
   // done callback runs.
   int socket_fd = -1;
   // A readable fd: a regular file is sent zero-copy where the backend can;
-  // pipes, character devices, sockets and /proc files fall back to read+send
-  // by themselves. Borrowed; its file position is never used or moved.
+  // a pipe or connected socket (a relay's upstream) is spliced through a
+  // pipe, or copied; what splice cannot read (some character devices, /proc
+  // files) falls back to read+send by itself. Borrowed; its file position
+  // is never used or moved.
   int file_fd = -1;
   // First file byte to send.
   uint64_t offset = 0;

@@ -1,0 +1,69 @@
+// Copyright 2026 The sluice Authors.
+
+#include "engine/splice_stream.h"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "engine/errno_status.h"
+
+namespace sluice::internal {
+
+WriteStep SpliceStream(const TransferEndpoints& endpoints, PushProgress& push,
+                       StreamPipe& state, size_t pipe_size,
+                       ScopedSigpipeBlock& sigpipe, EngineStats& stats) {
+  const int socket_fd = endpoints.socket_fd;
+  const int source_fd = endpoints.file_fd;
+  while (true) {
+    if (state.in_pipe > 0) {
+      const unsigned more =
+          push.more_after_file(state.in_pipe) ? SPLICE_F_MORE : 0;
+      ++stats.syscalls;
+      const ssize_t out = ::splice(state.pipe->read.get(), nullptr, socket_fd,
+                                   nullptr, static_cast<size_t>(state.in_pipe),
+                                   SPLICE_F_NONBLOCK | SPLICE_F_MOVE | more);
+      if (out > 0) {
+        state.in_pipe -= static_cast<uint64_t>(out);
+        push.outcome.file_bytes += static_cast<uint64_t>(out);
+        continue;
+      }
+      if (out < 0 && errno == EINTR) continue;
+      if (out < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        return WriteStep::kSocketFull;
+      }
+      const int err = out < 0 ? errno : EPIPE;
+      if (err == EPIPE) sigpipe.NoteEpipe();
+      push.outcome.error =
+          ErrnoStatus(err, "splice to socket", socket_fd, push.file_position());
+      return WriteStep::kFailed;
+    }
+    if (push.file_left() == 0) return WriteStep::kDone;
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(push.file_left(), pipe_size));
+    ++stats.syscalls;
+    ++stats.splices;
+    const ssize_t in =
+        ::splice(source_fd, nullptr, state.pipe->write.get(), nullptr, want,
+                 SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+    if (in > 0) {
+      state.in_pipe = static_cast<uint64_t>(in);
+      continue;
+    }
+    if (in == 0) {
+      push.outcome.file_ended = true;
+      return WriteStep::kDone;
+    }
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (err == EAGAIN || err == EWOULDBLOCK) return WriteStep::kSourceDry;
+    // The pipe is empty here, so copying from now on loses no byte.
+    if (err == EINVAL || err == EOPNOTSUPP) return WriteStep::kUnsupported;
+    push.outcome.error =
+        ErrnoStatus(err, "splice from source", source_fd, push.file_position());
+    return WriteStep::kFailed;
+  }
+}
+
+}  // namespace sluice::internal
