@@ -35,10 +35,10 @@
 #include "posix/unique_fd.h"
 #include "process/fd_limit.h"
 #include "serve/response.h"
-#include "serve/stats_board.h"
 #include "serve/worker.h"
 #include "sluice/backend_kind.h"
 #include "sluice/engine.h"
+#include "stats/stats_board.h"
 
 ABSL_FLAG(std::string, root, "", "directory to serve (required)");
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
@@ -141,7 +141,7 @@ int Main(int argc, char** argv) {
   options.access_log_fd = absl::GetFlag(FLAGS_access_log) ? STDOUT_FILENO : -1;
   options.stats_page = absl::GetFlag(FLAGS_stats);
 
-  StatsBoard board(static_cast<size_t>(threads));
+  tools::StatsBoard board(static_cast<size_t>(threads));
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; ++i) {
     // The first listener picks the port when asked for 0; the others share
