@@ -22,6 +22,14 @@ absl::Status CheckFlags(const std::vector<char*>& args) {
     }
     const size_t equals = arg.find('=');
     const absl::string_view name = arg.substr(0, equals);
+    // abseil's own flags are not in its registry: help and version end the
+    // program before any other flag matters, and flags from a file or the
+    // environment are abseil's to read.
+    if (absl::StartsWith(name, "help") || name == "version" ||
+        name == "only_check_args" || name == "flagfile" || name == "fromenv" ||
+        name == "tryfromenv" || name == "undefok") {
+      return absl::OkStatus();
+    }
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     bool negated = false;
     if (flag == nullptr && absl::StartsWith(name, "no")) {

@@ -21,8 +21,9 @@ namespace sluice::tools {
 
 // InvalidArgument naming the first "--name[=value]" (or "--name value")
 // argument whose flag is not defined or whose value its type cannot hold.
-// abseil's own flags (--help, --helpfull, --flagfile, ...) pass; arguments
-// after "--" and those not starting with '-' are not flags.
+// Once abseil's own flags come (--help, --helpfull, --version, --flagfile,
+// --fromenv, ...), the rest is left to abseil. Arguments after "--" and
+// those not starting with '-' are not flags.
 absl::Status CheckFlags(const std::vector<char*>& args);
 
 }  // namespace sluice::tools

@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "flags/flag_check.h"
 #include "flags/flag_names.h"
+#include "flags/help_flags.h"
 #include "net/address.h"
 #include "posix/unique_fd.h"
 #include "process/fd_limit.h"
@@ -120,6 +121,7 @@ int Main(int argc, char** argv) {
       "               [--threads=N] "
       "[--backend=auto|iouring|sendfile|readsend]\n"
       "               [--idle-timeout=60s] [--connect-timeout=5s] [--stats]");
+  tools::ListFlagsOfFile("relay/main.cc");
   std::vector<char*> args = tools::NormalizeFlagNames(argc, argv);
   if (absl::Status bad = tools::CheckFlags(args); !bad.ok()) {
     UsageError(std::string(bad.message()));

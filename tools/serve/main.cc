@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "flags/flag_names.h"
+#include "flags/help_flags.h"
 #include "net/address.h"
 #include "posix/unique_fd.h"
 #include "process/fd_limit.h"
@@ -83,6 +84,7 @@ int Main(int argc, char** argv) {
       "a static file server on sluice engines.\n"
       "  sluice-serve --root=DIR [--listen=127.0.0.1:8080] [--threads=N]\n"
       "               [--backend=auto|iouring|sendfile|readsend]");
+  tools::ListFlagsOfFile("serve/main.cc");
   std::vector<char*> args = tools::NormalizeFlagNames(argc, argv);
   const std::vector<char*> rest =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
