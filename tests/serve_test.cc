@@ -32,6 +32,7 @@
 #include "net/address.h"
 #include "nlohmann/json.hpp"
 #include "sluice/backend_kind.h"
+#include "tests/testing/curl.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/subprocess.h"
 
@@ -39,9 +40,14 @@ namespace sluice {
 namespace {
 
 using ::sluice::testing::BackgroundProcess;
+using ::sluice::testing::Curl;
+using ::sluice::testing::CurlBinary;
+using ::sluice::testing::CurlResult;
+using ::sluice::testing::HeaderOf;
 using ::sluice::testing::PatternSlice;
 using ::sluice::testing::ProcessResult;
 using ::sluice::testing::RunProcess;
+using ::sluice::testing::TakeFile;
 using ::sluice::testing::UniqueFd;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -54,13 +60,6 @@ constexpr absl::string_view kSecret = "TOP-SECRET-outside-the-root";
 std::string ServeBinary() {
   const char* path = std::getenv("SLUICE_SERVE");
   return path != nullptr ? path : "";
-}
-
-std::string CurlBinary() {
-  for (const char* path : {"/usr/bin/curl", "/usr/local/bin/curl"}) {
-    if (::access(path, X_OK) == 0) return path;
-  }
-  return "";
 }
 
 void WriteFile(const std::filesystem::path& path, const std::string& bytes) {
@@ -139,53 +138,6 @@ class Server {
   std::unique_ptr<BackgroundProcess> process_;
   int port_ = 0;
 };
-
-// The bytes of the file at `path`, which is then removed.
-std::string TakeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
-  std::filesystem::remove(path);
-  return bytes;
-}
-
-struct CurlResult {
-  int exit_code = -1;
-  int status = 0;
-  std::string headers;
-  std::string body;
-};
-
-// curl with `args` (URL included), its body and headers captured.
-CurlResult Curl(std::vector<std::string> args) {
-  // Tests run curl from several threads at once.
-  static std::atomic<int> serial = 0;
-  const std::string stem =
-      absl::StrCat("/tmp/sluice-serve-curl-", ::getpid(), "-", serial++);
-  std::vector<std::string> argv = {
-      CurlBinary(),   "-sS", "--max-time",   "60", "-o",
-      stem + ".body", "-D",  stem + ".head", "-w", "%{http_code}"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const ProcessResult run = RunProcess(argv, absl::Seconds(90));
-  CurlResult result;
-  result.exit_code = run.exit_code;
-  (void)absl::SimpleAtoi(run.out, &result.status);
-  result.body = TakeFile(stem + ".body");
-  result.headers = TakeFile(stem + ".head");
-  return result;
-}
-
-// The value of header `name` in a response head ("" if absent).
-std::string HeaderOf(absl::string_view head, absl::string_view name) {
-  for (absl::string_view line : absl::StrSplit(head, "\r\n")) {
-    const size_t colon = line.find(':');
-    if (colon != absl::string_view::npos &&
-        absl::EqualsIgnoreCase(line.substr(0, colon), name)) {
-      return std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
-    }
-  }
-  return "";
-}
 
 // A raw HTTP client on one blocking socket, reading with a time bound.
 class RawClient {

@@ -28,7 +28,6 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -37,6 +36,7 @@
 #include "flags/backend_list.h"
 #include "flags/byte_size.h"
 #include "flags/flag_names.h"
+#include "flags/help_flags.h"
 #include "load/frame.h"
 #include "load/report.h"
 #include "load/runner.h"
@@ -588,19 +588,7 @@ int main(int argc, char** argv) {
       "\n"
       "Latency percentiles come from a log-linear histogram of fixed size "
       "(58 KiB per thread): each is within 0.4 % (1/256) of the exact value.");
-  // abseil's --help lists only flags defined in a file named after the
-  // binary (sluice-load.cc); ours live in main.cc.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return absl::EndsWith(file, "load/main.cc");
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  usage.normalize_filename = [](absl::string_view file) {
-    while (absl::ConsumePrefix(&file, "../")) {
-    }
-    return std::string(file);
-  };
-  absl::SetFlagsUsageConfig(usage);
+  sluice::tools::ListFlagsOfFile("load/main.cc");
   // A host that never ignores SIGPIPE is what sluice must survive; the
   // sink's sends are MSG_NOSIGNAL.
   std::vector<char*> args = sluice::tools::NormalizeFlagNames(argc, argv);

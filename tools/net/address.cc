@@ -125,4 +125,31 @@ absl::StatusOr<UniqueFd> Connect(const Address& address) {
   return fd;
 }
 
+absl::StatusOr<PendingConnect> StartConnect(const Address& address) {
+  PendingConnect pending;
+  pending.fd.reset(::socket(address.family(),
+                            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!pending.fd.valid()) return absl::ErrnoToStatus(errno, "socket");
+  if (::connect(pending.fd.get(),
+                reinterpret_cast<const sockaddr*>(&address.storage),
+                address.length) != 0) {
+    const int err = errno;
+    if (err != EINPROGRESS) {
+      return absl::ErrnoToStatus(
+          err, absl::StrCat("connect to ", address.ToString()));
+    }
+    pending.in_progress = true;
+  }
+  return pending;
+}
+
+absl::Status FinishConnect(int fd, const Address& address) {
+  int err = 0;
+  socklen_t length = sizeof(err);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &length) != 0) err = errno;
+  if (err == 0) return absl::OkStatus();
+  return absl::ErrnoToStatus(err,
+                             absl::StrCat("connect to ", address.ToString()));
+}
+
 }  // namespace sluice::tools

@@ -41,6 +41,19 @@ absl::StatusOr<UniqueFd> Listen(Address& address,
 // A blocking SOCK_STREAM socket connected to `address`.
 absl::StatusOr<UniqueFd> Connect(const Address& address);
 
+// A non-blocking SOCK_STREAM socket whose connect to `address` has begun.
+// `in_progress`: the connect goes on (EINPROGRESS); once the socket reports
+// writable, FinishConnect() says how it ended. Otherwise it is connected
+// (a unix socket, or a fast TCP one). An error (ECONNREFUSED, EAGAIN from a
+// unix listener's full backlog) means no connection.
+struct PendingConnect {
+  UniqueFd fd;
+  bool in_progress = false;
+};
+absl::StatusOr<PendingConnect> StartConnect(const Address& address);
+// How the connect StartConnect() began on `fd` ended (SO_ERROR).
+absl::Status FinishConnect(int fd, const Address& address);
+
 }  // namespace sluice::tools
 
 #endif  // SLUICE_TOOLS_NET_ADDRESS_H_

@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <utility>
 
-#include "serve/epoll_watch.h"
+#include "net/epoll_watch.h"
 
 namespace sluice::serve {
+
+using tools::Rewatch;
 
 Connection::Connection(uint64_t id, tools::UniqueFd fd, absl::Time now)
     : id(id), fd(std::move(fd)), head_started(now) {}

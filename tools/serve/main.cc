@@ -31,14 +31,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "flags/flag_names.h"
+#include "flags/help_flags.h"
 #include "net/address.h"
 #include "posix/unique_fd.h"
 #include "process/fd_limit.h"
 #include "serve/response.h"
-#include "serve/stats_board.h"
 #include "serve/worker.h"
 #include "sluice/backend_kind.h"
 #include "sluice/engine.h"
+#include "stats/stats_board.h"
 
 ABSL_FLAG(std::string, root, "", "directory to serve (required)");
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
@@ -83,6 +84,7 @@ int Main(int argc, char** argv) {
       "a static file server on sluice engines.\n"
       "  sluice-serve --root=DIR [--listen=127.0.0.1:8080] [--threads=N]\n"
       "               [--backend=auto|iouring|sendfile|readsend]");
+  tools::ListFlagsOfFile("serve/main.cc");
   std::vector<char*> args = tools::NormalizeFlagNames(argc, argv);
   const std::vector<char*> rest =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
@@ -141,7 +143,7 @@ int Main(int argc, char** argv) {
   options.access_log_fd = absl::GetFlag(FLAGS_access_log) ? STDOUT_FILENO : -1;
   options.stats_page = absl::GetFlag(FLAGS_stats);
 
-  StatsBoard board(static_cast<size_t>(threads));
+  tools::StatsBoard board(static_cast<size_t>(threads));
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; ++i) {
     // The first listener picks the port when asked for 0; the others share

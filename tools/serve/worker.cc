@@ -13,7 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "serve/epoll_watch.h"
+#include "net/epoll_watch.h"
 #include "serve/http_date.h"
 #include "serve/http_request.h"
 #include "serve/request_target.h"
@@ -33,6 +33,7 @@ bool HasBareLf(const std::string& in, size_t from) {
 }
 
 using tools::UniqueFd;
+using tools::Watch;
 using State = Connection::State;
 
 // epoll tags; connection ids start above them and are never reused, so an
@@ -52,7 +53,8 @@ bool IsStatsRequest(const HttpRequest& request) {
 
 }  // namespace
 
-Worker::Worker(const ServeOptions& options, size_t index, StatsBoard* board)
+Worker::Worker(const ServeOptions& options, size_t index,
+               tools::StatsBoard* board)
     : options_(options),
       index_(index),
       board_(board),
@@ -60,7 +62,7 @@ Worker::Worker(const ServeOptions& options, size_t index, StatsBoard* board)
 
 absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(
     const ServeOptions& options, size_t index, UniqueFd listener,
-    StatsBoard* board) {
+    tools::StatsBoard* board) {
   std::unique_ptr<Worker> worker(new Worker(options, index, board));
   worker->epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!worker->epoll_.valid()) {
@@ -75,8 +77,8 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(
   if (!engine.ok()) return engine.status();
   worker->engine_ = *std::move(engine);
   const int epoll_fd = worker->epoll_.get();
-  absl::StatusOr<std::unique_ptr<Acceptor>> acceptor =
-      Acceptor::Create(std::move(listener), epoll_fd, kListenerTag);
+  absl::StatusOr<std::unique_ptr<tools::Acceptor>> acceptor =
+      tools::Acceptor::Create(std::move(listener), epoll_fd, kListenerTag);
   if (!acceptor.ok()) return acceptor.status();
   worker->acceptor_ = *std::move(acceptor);
   absl::StatusOr<int> wake = worker->engine_->wake_fd();
@@ -430,12 +432,12 @@ void Worker::LogResponse(const Connection& c, uint64_t bytes,
 
 void Worker::PublishStats() {
   published_ = now_;
-  ThreadSnapshot snapshot;
+  tools::ThreadSnapshot snapshot;
   snapshot.backend = std::string(BackendKindName(engine_->backend()));
   snapshot.engine = engine_->stats();
-  snapshot.connections_accepted = accepted_;
-  snapshot.connections_open = connections_.size();
-  snapshot.requests = requests_;
+  snapshot.counters = {{"connections_accepted", accepted_},
+                       {"connections_open", connections_.size()},
+                       {"requests", requests_}};
   board_->Publish(index_, std::move(snapshot));
 }
 

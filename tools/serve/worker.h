@@ -30,13 +30,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "net/acceptor.h"
 #include "posix/unique_fd.h"
-#include "serve/acceptor.h"
 #include "serve/access_log.h"
 #include "serve/connection.h"
 #include "serve/response.h"
-#include "serve/stats_board.h"
 #include "sluice/engine.h"
+#include "stats/stats_board.h"
 
 namespace sluice::serve {
 
@@ -68,7 +68,7 @@ class Worker {
   // (SO_REUSEPORT). `board` outlives the worker.
   static absl::StatusOr<std::unique_ptr<Worker>> Create(
       const ServeOptions& options, size_t index, tools::UniqueFd listener,
-      StatsBoard* board);
+      tools::StatsBoard* board);
   ~Worker();
 
   // Serves until Stop(); the error only if the loop itself broke.
@@ -79,7 +79,7 @@ class Worker {
   BackendKind backend() const { return engine_->backend(); }
 
  private:
-  Worker(const ServeOptions& options, size_t index, StatsBoard* board);
+  Worker(const ServeOptions& options, size_t index, tools::StatsBoard* board);
 
   void OnAccepted(tools::UniqueFd fd);
   void OnConnectionEvent(uint64_t id, uint32_t events);
@@ -111,11 +111,11 @@ class Worker {
 
   const ServeOptions options_;
   const size_t index_;
-  StatsBoard* const board_;
+  tools::StatsBoard* const board_;
   tools::UniqueFd epoll_;
   tools::UniqueFd stop_event_;
   std::unique_ptr<Engine> engine_;
-  std::unique_ptr<Acceptor> acceptor_;
+  std::unique_ptr<tools::Acceptor> acceptor_;
   AccessLog log_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
   // (when, connection id), earliest first.

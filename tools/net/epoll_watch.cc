@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "serve/epoll_watch.h"
+#include "net/epoll_watch.h"
 
 #include <sys/epoll.h>
 
@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace sluice::serve {
+namespace sluice::tools {
 namespace {
 
 absl::Status Control(int epoll_fd, int op, int fd, uint32_t events,
@@ -36,4 +36,4 @@ absl::Status Rewatch(int epoll_fd, int fd, uint32_t events, uint64_t tag) {
   return Control(epoll_fd, EPOLL_CTL_MOD, fd, events, tag);
 }
 
-}  // namespace sluice::serve
+}  // namespace sluice::tools

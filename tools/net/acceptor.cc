@@ -1,6 +1,6 @@
 // Copyright 2026 The sluice Authors.
 
-#include "serve/acceptor.h"
+#include "net/acceptor.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -12,12 +12,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "serve/epoll_watch.h"
+#include "net/epoll_watch.h"
 
-namespace sluice::serve {
+namespace sluice::tools {
 
-absl::StatusOr<std::unique_ptr<Acceptor>> Acceptor::Create(
-    tools::UniqueFd listener, int epoll_fd, uint64_t tag) {
+absl::StatusOr<std::unique_ptr<Acceptor>> Acceptor::Create(UniqueFd listener,
+                                                           int epoll_fd,
+                                                           uint64_t tag) {
   // accept4() runs until EAGAIN.
   const int fd = listener.get();
   const int flags = ::fcntl(fd, F_GETFL);
@@ -33,14 +34,14 @@ absl::StatusOr<std::unique_ptr<Acceptor>> Acceptor::Create(
       new Acceptor(std::move(listener), epoll_fd, tag));
 }
 
-Acceptor::Acceptor(tools::UniqueFd listener, int epoll_fd, uint64_t tag)
+Acceptor::Acceptor(UniqueFd listener, int epoll_fd, uint64_t tag)
     : listener_(std::move(listener)), epoll_fd_(epoll_fd), tag_(tag) {}
 
 void Acceptor::Accept(absl::Time now,
-                      absl::FunctionRef<void(tools::UniqueFd)> accepted) {
+                      absl::FunctionRef<void(UniqueFd)> accepted) {
   for (int i = 0; i < 256; ++i) {
-    tools::UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr,
-                                 SOCK_NONBLOCK | SOCK_CLOEXEC));
+    UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr,
+                          SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd.valid()) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN) Pause(now);  // out of fds or memory
@@ -67,4 +68,4 @@ void Acceptor::Resume(absl::Time now) {
   if (!Watch(epoll_fd_, listener_.get(), EPOLLIN, tag_).ok()) Pause(now);
 }
 
-}  // namespace sluice::serve
+}  // namespace sluice::tools

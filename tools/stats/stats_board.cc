@@ -1,13 +1,13 @@
 // Copyright 2026 The sluice Authors.
 
-#include "serve/stats_board.h"
+#include "stats/stats_board.h"
 
 #include <utility>
 
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
 
-namespace sluice::serve {
+namespace sluice::tools {
 namespace {
 
 nlohmann::json EngineJson(const EngineStats& s) {
@@ -48,16 +48,15 @@ std::string StatsBoard::Json() const {
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < snapshots_.size(); ++i) {
     const ThreadSnapshot& s = snapshots_[i];
-    threads.push_back({
+    nlohmann::json thread = {
         {"thread", i},
         {"backend", s.backend},
-        {"connections_accepted", s.connections_accepted},
-        {"connections_open", s.connections_open},
-        {"requests", s.requests},
         {"engine", EngineJson(s.engine)},
-    });
+    };
+    for (const auto& [name, value] : s.counters) thread[name] = value;
+    threads.push_back(std::move(thread));
   }
   return nlohmann::json{{"threads", threads}}.dump(2) + "\n";
 }
 
-}  // namespace sluice::serve
+}  // namespace sluice::tools
