@@ -27,16 +27,13 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "flags/backend_list.h"
 #include "flags/byte_size.h"
 #include "flags/flag_names.h"
+#include "flags/help.h"
 #include "load/frame.h"
 #include "load/report.h"
 #include "load/runner.h"
@@ -567,7 +564,7 @@ int RunSender() {
 }  // namespace sluice::load
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  sluice::tools::SetHelp(
       "drives sluice engines against a discarding or verifying sink and "
       "compares backends.\n"
       "  sluice-load [flags]            send, with a sink in this process or "
@@ -587,20 +584,8 @@ int main(int argc, char** argv) {
       "run is reported unreconciled.\n"
       "\n"
       "Latency percentiles come from a log-linear histogram of fixed size "
-      "(58 KiB per thread): each is within 0.4 % (1/256) of the exact value.");
-  // abseil's --help lists only flags defined in a file named after the
-  // binary (sluice-load.cc); ours live in main.cc.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return absl::EndsWith(file, "load/main.cc");
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  usage.normalize_filename = [](absl::string_view file) {
-    while (absl::ConsumePrefix(&file, "../")) {
-    }
-    return std::string(file);
-  };
-  absl::SetFlagsUsageConfig(usage);
+      "(58 KiB per thread): each is within 0.4 % (1/256) of the exact value.",
+      "load/main.cc");
   // A host that never ignores SIGPIPE is what sluice must survive; the
   // sink's sends are MSG_NOSIGNAL.
   std::vector<char*> args = sluice::tools::NormalizeFlagNames(argc, argv);

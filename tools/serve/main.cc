@@ -27,10 +27,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "flags/flag_names.h"
+#include "flags/help.h"
 #include "net/address.h"
 #include "posix/unique_fd.h"
 #include "process/fd_limit.h"
@@ -79,10 +79,11 @@ using tools::UniqueFd;
 }
 
 int Main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  tools::SetHelp(
       "a static file server on sluice engines.\n"
       "  sluice-serve --root=DIR [--listen=127.0.0.1:8080] [--threads=N]\n"
-      "               [--backend=auto|iouring|sendfile|readsend]");
+      "               [--backend=auto|iouring|sendfile|readsend]",
+      "serve/main.cc");
   std::vector<char*> args = tools::NormalizeFlagNames(argc, argv);
   const std::vector<char*> rest =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
