@@ -8,6 +8,8 @@ packages=(
   g++ pkg-config meson ninja-build python3
   liburing-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev curl clang-format libfuse3-dev fuse3
+  groff-base  # tests/man_page_test.cc renders the man pages with groff
+  wrk  # relay_test drives sluice-relay with it
   "$@"
 )
 
