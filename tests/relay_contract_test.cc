@@ -41,6 +41,7 @@ using ::sluice::testing::IsOk;
 using ::sluice::testing::StatusIs;
 using ::sluice::testing::StreamPair;
 using ::sluice::testing::Transport;
+using ::sluice::testing::UniqueFd;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
@@ -353,6 +354,104 @@ TEST_P(RelayTest, DestinationClosesMidRelay) {
   ASSERT_EQ(result.bytes_received + rest.size(), data.size());
   EXPECT_EQ(FirstDifference(rest, data.substr(result.bytes_received)), "");
   relays_.push_back(std::move(relay));
+}
+
+// Resets before the first byte, of either side: the side named, nothing
+// delivered, no upstream byte unaccounted for.
+TEST_P(RelayTest, ResetAtTheStartOfEitherSide) {
+  if (transport() == Transport::kUnix) {
+    GTEST_SKIP() << "a reset is TCP's (SO_LINGER 0)";
+  }
+  const linger abort_on_close{.l_onoff = 1, .l_linger = 0};
+  for (const bool upstream_resets : {true, false}) {
+    SCOPED_TRACE(upstream_resets ? "upstream resets" : "client resets");
+    Relay relay = MakeRelay(transport());
+    const std::string data = RandomBytes(30'001, 31);
+    UniqueFd& resetting =
+        upstream_resets ? relay.upstream_side.sender : relay.client_side.sender;
+    ASSERT_EQ(::setsockopt(resetting.get(), SOL_SOCKET, SO_LINGER,
+                           &abort_on_close, sizeof(abort_on_close)),
+              0);
+    if (!upstream_resets) {
+      ASSERT_EQ(::send(relay.upstream_app(), data.data(), data.size(), 0),
+                static_cast<ssize_t>(data.size()));
+    }
+    resetting.reset();
+    TransferResult result;
+    ASSERT_THAT(
+        engine_
+            ->Submit({.socket_fd = relay.client(), .file_fd = relay.upstream()},
+                     [&](TransferId, const TransferResult& r) { result = r; })
+            .status(),
+        IsOk());
+    ASSERT_TRUE(testing::RunFor(*engine_, kLimit));
+    EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kUnavailable));
+    EXPECT_THAT(result.status.message(),
+                HasSubstr(NamesFd(upstream_resets ? relay.upstream()
+                                                  : relay.client())));
+    EXPECT_EQ(result.bytes_sent, 0u);
+    if (upstream_resets) {
+      EXPECT_EQ(result.bytes_received, 0u);
+    } else {
+      ::fcntl(relay.upstream(), F_SETFL, 0);
+      ::shutdown(relay.upstream_app(), SHUT_WR);
+      const std::string rest = Drainer(relay.upstream(), kLimit).Join();
+      ASSERT_EQ(result.bytes_received + rest.size(), data.size());
+      EXPECT_EQ(FirstDifference(rest, data.substr(result.bytes_received)), "");
+    }
+    relays_.push_back(std::move(relay));
+  }
+}
+
+// idle_timeout holds for relays on both sides: an upstream that sends
+// nothing, and a destination that reads nothing (its buffers full), end
+// DeadlineExceeded with exact counts and every upstream byte accounted for.
+TEST_P(RelayTest, IdleUpstreamAndIdleDestinationTimeOut) {
+  Relay silent = MakeRelay(transport());
+  Relay stuck = MakeRelay(transport());
+  const std::string data = RandomBytes(16 * 1024 * 1024 + 9, 37);
+  TransferResult silent_result, stuck_result;
+  ASSERT_THAT(engine_
+                  ->Submit({.socket_fd = silent.client(),
+                            .file_fd = silent.upstream(),
+                            .idle_timeout = absl::Milliseconds(200)},
+                           [&](TransferId, const TransferResult& r) {
+                             silent_result = r;
+                           })
+                  .status(),
+              IsOk());
+  ASSERT_THAT(engine_
+                  ->Submit({.socket_fd = stuck.client(),
+                            .file_fd = stuck.upstream(),
+                            .idle_timeout = absl::Milliseconds(200)},
+                           [&](TransferId, const TransferResult& r) {
+                             stuck_result = r;
+                           })
+                  .status(),
+              IsOk());
+  Writer upstream_writes(stuck.upstream_app(), data);
+  ASSERT_TRUE(testing::RunFor(*engine_, kLimit));
+  EXPECT_THAT(silent_result.status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_EQ(silent_result.bytes_sent, 0u);
+  EXPECT_EQ(silent_result.bytes_received, 0u);
+  EXPECT_THAT(stuck_result.status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_GT(stuck_result.bytes_sent, 0u);
+  // What the destination holds is exactly bytes_sent...
+  ::shutdown(stuck.client(), SHUT_WR);
+  const std::string got = Drainer(stuck.client_app(), kLimit).Join();
+  EXPECT_EQ(got.size(), stuck_result.bytes_sent);
+  EXPECT_EQ(FirstDifference(got, data.substr(0, got.size())), "");
+  // ...and the upstream still has everything past bytes_received.
+  ::fcntl(stuck.upstream(), F_SETFL, 0);
+  const std::string rest = Drainer(stuck.upstream(), kLimit).Join();
+  EXPECT_EQ(upstream_writes.Join(), data.size());
+  ASSERT_EQ(stuck_result.bytes_received + rest.size(), data.size());
+  EXPECT_EQ(FirstDifference(rest, data.substr(stuck_result.bytes_received)),
+            "");
+  relays_.push_back(std::move(silent));
+  relays_.push_back(std::move(stuck));
 }
 
 // Cancel mid-relay: the destination got exactly bytes_sent bytes, the
