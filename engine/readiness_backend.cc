@@ -132,8 +132,8 @@ WriteStep ReadinessBackend::SpliceWrite(ReadinessTransfer& transfer,
   }
   transfer.push_path = DataPath::kSplice;
   const WriteStep step =
-      SpliceStream(transfer.endpoints, transfer.push, state,
-                   pipes_->pipe_size(), sigpipe.Get(), stats_);
+      SpliceStream(transfer.endpoints, transfer.push, *state.pipe,
+                   state.in_pipe, pipes_->pipe_size(), sigpipe.Get(), stats_);
   if (step == WriteStep::kSourceDry) ReleaseEmptyPipe(transfer);
   if (step != WriteStep::kUnsupported) return step;
   ReleaseEmptyPipe(transfer);

@@ -12,20 +12,19 @@
 namespace sluice::internal {
 
 WriteStep SpliceStream(const TransferEndpoints& endpoints, PushProgress& push,
-                       StreamPipe& state, size_t pipe_size,
+                       const Pipe& pipe, uint64_t& in_pipe, size_t pipe_size,
                        ScopedSigpipeBlock& sigpipe, EngineStats& stats) {
   const int socket_fd = endpoints.socket_fd;
   const int source_fd = endpoints.file_fd;
   while (true) {
-    if (state.in_pipe > 0) {
-      const unsigned more =
-          push.more_after_file(state.in_pipe) ? SPLICE_F_MORE : 0;
+    if (in_pipe > 0) {
+      const unsigned more = push.more_after_file(in_pipe) ? SPLICE_F_MORE : 0;
       ++stats.syscalls;
-      const ssize_t out = ::splice(state.pipe->read.get(), nullptr, socket_fd,
-                                   nullptr, static_cast<size_t>(state.in_pipe),
+      const ssize_t out = ::splice(pipe.read.get(), nullptr, socket_fd, nullptr,
+                                   static_cast<size_t>(in_pipe),
                                    SPLICE_F_NONBLOCK | SPLICE_F_MOVE | more);
       if (out > 0) {
-        state.in_pipe -= static_cast<uint64_t>(out);
+        in_pipe -= static_cast<uint64_t>(out);
         push.outcome.file_bytes += static_cast<uint64_t>(out);
         continue;
       }
@@ -44,11 +43,10 @@ WriteStep SpliceStream(const TransferEndpoints& endpoints, PushProgress& push,
         static_cast<size_t>(std::min<uint64_t>(push.file_left(), pipe_size));
     ++stats.syscalls;
     ++stats.splices;
-    const ssize_t in =
-        ::splice(source_fd, nullptr, state.pipe->write.get(), nullptr, want,
-                 SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+    const ssize_t in = ::splice(source_fd, nullptr, pipe.write.get(), nullptr,
+                                want, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
     if (in > 0) {
-      state.in_pipe = static_cast<uint64_t>(in);
+      in_pipe = static_cast<uint64_t>(in);
       continue;
     }
     if (in == 0) {

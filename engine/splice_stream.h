@@ -32,14 +32,14 @@ struct StreamPipe {
   uint64_t in_pipe = 0;
 };
 
-// Moves the push's file part from `endpoints.file_fd` through `state.pipe`
-// (which must be set) to the socket: kDone when the budget went out or the
-// source ended (push.outcome.file_ended), kSocketFull, kSourceDry,
-// kUnsupported (splice cannot read this source; the pipe is empty), or
-// kFailed with push.outcome.error naming the side that failed. splice(2)
-// takes no MSG_NOSIGNAL: call it inside `sigpipe`.
+// Moves the push's file part from `endpoints.file_fd` through `pipe`, which
+// holds `in_pipe` bytes already, to the socket, keeping `in_pipe` current:
+// kDone when the budget went out or the source ended (push.outcome.file_ended),
+// kSocketFull, kSourceDry, kUnsupported (splice cannot read this source; the
+// pipe is empty), or kFailed with push.outcome.error naming the side that
+// failed. splice(2) takes no MSG_NOSIGNAL: call it inside `sigpipe`.
 WriteStep SpliceStream(const TransferEndpoints& endpoints, PushProgress& push,
-                       StreamPipe& state, size_t pipe_size,
+                       const Pipe& pipe, uint64_t& in_pipe, size_t pipe_size,
                        ScopedSigpipeBlock& sigpipe, EngineStats& stats);
 
 }  // namespace sluice::internal

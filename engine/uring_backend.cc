@@ -24,6 +24,7 @@
 #include "engine/uring_ring.h"
 #include "engine/uring_sendfile_path.h"
 #include "engine/uring_splice_path.h"
+#include "engine/uring_stream_splice_path.h"
 #include "engine/uring_transfer.h"
 
 namespace sluice::internal {
@@ -38,7 +39,9 @@ class UringBackend final : public Backend {
         stats_(stats),
         cpu_share_(options.cpus_per_engine),
         residency_(options.avoid_cold_reads, stats),
-        splice_(options.max_pipes, options.pipe_size) {}
+        pipes_(options.max_pipes, options.pipe_size),
+        splice_(pipes_),
+        stream_splice_(pipes_) {}
 
   BackendKind kind() const override { return BackendKind::kIoUring; }
 
@@ -141,9 +144,15 @@ class UringBackend final : public Backend {
     return false;
   }
 
-  UringFilePath& Path(DataPath path) {
+  UringFilePath& Path(const UringTransfer& t, DataPath path) {
     switch (path) {
       case DataPath::kSplice:
+        // A stream splices on the engine thread (its fds never block),
+        // unless kSplice was forced: see uring_stream_splice_path.h.
+        if (t.endpoints.source == SourceKind::kStream &&
+            options_.uring_data_path != DataPath::kSplice) {
+          return stream_splice_;
+        }
         return splice_;
       case DataPath::kCopy:
         return copy_;
@@ -166,7 +175,7 @@ class UringBackend final : public Backend {
       const bool file_pending = push.file_pending();
       const DataPath path = file_pending ? PathFor(t) : DataPath::kAuto;
       if (file_pending) {
-        const PathStep whole = Path(path).AdvanceWhole(t, turn);
+        const PathStep whole = Path(t, path).AdvanceWhole(t, turn);
         if (whole != PathStep::kDeclined) {
           t.step_path = path;
           if (!Continue(t, whole)) return;
@@ -180,7 +189,7 @@ class UringBackend final : public Backend {
       }
       if (file_pending) {
         t.step_path = path;
-        PathStep step = Path(path).Advance(t, turn);
+        PathStep step = Path(t, path).Advance(t, turn);
         if (step == PathStep::kDeclined) {
           // No pipe free: inline sendfile takes the step, unless the
           // source is a stream or the range is cold (then the copy path,
@@ -189,7 +198,7 @@ class UringBackend final : public Backend {
               t.endpoints.source == SourceKind::kRegularFile && IsResident(t)
                   ? DataPath::kSendfile
                   : DataPath::kCopy;
-          step = Path(t.step_path).Advance(t, turn);
+          step = Path(t, t.step_path).Advance(t, turn);
         }
         if (!Continue(t, step)) return;
         continue;
@@ -344,8 +353,11 @@ class UringBackend final : public Backend {
   EngineStats& stats_;
   CpuShare cpu_share_;
   ResidencyProbe residency_;
+  // The splice paths' pipes, and the paths.
+  PipePool pipes_;
   UringSendfilePath sendfile_;
   UringSplicePath splice_;
+  UringStreamSplicePath stream_splice_;
   UringCopyPath copy_;
   SlotTable<UringTransfer> transfers_;
   std::vector<BackendHandle> fresh_;

@@ -19,8 +19,7 @@ namespace sluice::internal {
 
 class UringSplicePath final : public UringFilePath {
  public:
-  UringSplicePath(size_t max_pipes, size_t pipe_size)
-      : pipes_(max_pipes, pipe_size) {}
+  explicit UringSplicePath(PipePool& pipes) : pipes_(pipes) {}
 
   // kDeclined when no pipe can be had: inline sendfile takes the step.
   PathStep Advance(UringTransfer& t, UringTurn& turn) override;
@@ -32,7 +31,7 @@ class UringSplicePath final : public UringFilePath {
  private:
   PathStep PairDone(UringTransfer& t, UringTurn& turn);
 
-  PipePool pipes_;
+  PipePool& pipes_;
 };
 
 }  // namespace sluice::internal
