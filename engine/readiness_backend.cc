@@ -182,6 +182,7 @@ void ReadinessBackend::Attempt(ReadinessTransfer& transfer,
       }
       return;
     case WriteStep::kSourceDry:
+      transfer.pending.FreeIfEmpty();
       if (transfer.push.moved_bytes()) {
         Finish(transfer, outcomes);
       } else {
@@ -219,6 +220,7 @@ void ReadinessBackend::Finish(ReadinessTransfer& transfer,
   }
   transfer.push_path = DataPath::kAuto;
   ReleaseEmptyPipe(transfer);
+  transfer.pending.FreeIfEmpty();
   outcomes.push_back(transfer.EndPush());
 }
 

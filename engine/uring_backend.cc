@@ -336,6 +336,7 @@ class UringBackend final : public Backend {
     if (t.endpoints.source == SourceKind::kStream) {
       // Lost with the pipe or buffer if the transfer ends now.
       outcome.held_bytes = t.copy.buffer.pending().size() + t.splice.in_pipe;
+      t.copy.buffer.FreeIfEmpty();
     }
     splice_.EndPush(t);
     outcome.cancelled = t.cancel_requested;

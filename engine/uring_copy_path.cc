@@ -114,7 +114,10 @@ PathStep UringCopyPath::Complete(UringTransfer& t, UringOp op, int result,
     }
     case UringOp::kRead:
       if (result == -ECANCELED) return PathStep::kProgress;
-      if (result == -EAGAIN) return PathStep::kSourceDry;
+      if (result == -EAGAIN) {
+        copy.buffer.FreeIfEmpty();  // nothing in flight reads into it now
+        return PathStep::kSourceDry;
+      }
       if (result < 0) {
         Fail(t, ErrnoStatus(-result,
                             t.endpoints.source == SourceKind::kStream ? "read"
