@@ -56,8 +56,11 @@ ABSL_FLAG(std::string, backend, "auto",
           "engine backend: auto, iouring, sendfile or readsend");
 ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(60),
           "close a connection when no byte has moved either way for this "
-          "long (over TCP, checked every idle-timeout; with unix sockets on "
-          "both sides, each direction times out on its own)");
+          "long (over TCP, read from the kernel's byte counters every "
+          "idle-timeout, so it closes one to two idle-timeouts after the "
+          "last byte; with unix sockets on both sides, each direction times "
+          "out on its own: a direction silent for this long closes the "
+          "connection, even while the other is busy)");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5),
           "most time a connect to the upstream may take; the client is "
           "closed when it runs out or the connect fails");

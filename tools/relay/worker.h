@@ -47,8 +47,9 @@ struct RelayOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   // A session in which no byte moved either way for this long is closed.
   // Over TCP the kernel's counters tell (both sockets are checked every
-  // idle_timeout); where it cannot tell (a unix socket on either side),
-  // each direction's transfer times out on its own instead.
+  // idle_timeout); where it cannot tell (unix sockets on both sides, or a
+  // kernel before 4.1), each direction's transfer times out on its own
+  // instead.
   absl::Duration idle_timeout = absl::Seconds(60);
 };
 
