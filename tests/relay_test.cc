@@ -254,19 +254,29 @@ class RelayTestBase : public ::testing::Test {
 };
 
 // ---------------------------------------------------------------------------
-// Data cases, per backend.
+// Data cases, per backend and io_uring data path.
+
+struct RelayConfig {
+  const char* name;
+  BackendKind backend;
+  const char* uring_path;
+};
+
+std::vector<std::string> RelayFlags(const RelayConfig& config) {
+  return {absl::StrCat("--backend=", BackendKindName(config.backend)),
+          absl::StrCat("--uring-path=", config.uring_path)};
+}
 
 class RelayBackendTest : public RelayTestBase,
-                         public ::testing::WithParamInterface<BackendKind> {
+                         public ::testing::WithParamInterface<RelayConfig> {
  protected:
   void SetUp() override {
     RelayTestBase::SetUp();
     if (IsSkipped()) return;
-    if (absl::Status why = ProbeBackend(GetParam()); !why.ok()) {
-      GTEST_SKIP() << BackendKindName(GetParam())
-                   << " is not available here: " << why;
+    if (absl::Status why = ProbeBackend(GetParam().backend); !why.ok()) {
+      GTEST_SKIP() << GetParam().name << " is not available here: " << why;
     }
-    Start({absl::StrCat("--backend=", BackendKindName(GetParam()))});
+    Start(RelayFlags(GetParam()));
   }
 };
 
@@ -318,8 +328,7 @@ TEST_P(RelayBackendTest, HalfCloseIsPassedThroughBothWays) {
   CountingServer counter;
   ASSERT_NE(counter.port(), 0);
   std::unique_ptr<Listening> relay =
-      StartRelay(counter.port(),
-                 {absl::StrCat("--backend=", BackendKindName(GetParam()))});
+      StartRelay(counter.port(), RelayFlags(GetParam()));
   ASSERT_NE(relay->port(), 0);
   for (uint64_t size : {kOneSize, kOddSize, uint64_t{(1 << 20) + 5}}) {
     UniqueFd client = ConnectTo(relay->port());
@@ -333,14 +342,18 @@ TEST_P(RelayBackendTest, HalfCloseIsPassedThroughBothWays) {
   EXPECT_EQ(relay->Stop().exit_code, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RelayBackendTest,
-                         ::testing::Values(BackendKind::kAuto,
-                                           BackendKind::kIoUring,
-                                           BackendKind::kSendfile,
-                                           BackendKind::kReadSend),
-                         [](const ::testing::TestParamInfo<BackendKind>& info) {
-                           return std::string(BackendKindName(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Backends, RelayBackendTest,
+    ::testing::Values(
+        RelayConfig{"auto", BackendKind::kAuto, "auto"},
+        RelayConfig{"iouring", BackendKind::kIoUring, "auto"},
+        RelayConfig{"iouring_splice", BackendKind::kIoUring, "splice"},
+        RelayConfig{"iouring_copy", BackendKind::kIoUring, "copy"},
+        RelayConfig{"sendfile", BackendKind::kSendfile, "auto"},
+        RelayConfig{"readsend", BackendKind::kReadSend, "auto"}),
+    [](const ::testing::TestParamInfo<RelayConfig>& info) {
+      return std::string(info.param.name);
+    });
 
 // ---------------------------------------------------------------------------
 // The rest, on the default backend.
@@ -457,8 +470,9 @@ TEST_F(RelayTest, HelpDescribesEveryFlag) {
   // Debian's abseil (20220623) ends --help with exit status 1.
   EXPECT_THAT(run.exit_code, ::testing::AnyOf(0, 1));
   const std::string help = run.out + run.err;
-  for (const char* flag : {"--listen", "--upstream", "--threads", "--backend",
-                           "--idle_timeout", "--connect_timeout", "--stats"}) {
+  for (const char* flag :
+       {"--listen", "--upstream", "--threads", "--backend", "--uring_path",
+        "--idle_timeout", "--connect_timeout", "--stats"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
 }

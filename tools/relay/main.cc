@@ -54,6 +54,11 @@ ABSL_FLAG(int, threads, 1,
           "and, for TCP, its own listener (SO_REUSEPORT)");
 ABSL_FLAG(std::string, backend, "auto",
           "engine backend: auto, iouring, sendfile or readsend");
+ABSL_FLAG(std::string, uring_path, "auto",
+          "io_uring data path of the relayed bytes: auto (splice on the "
+          "engine thread), splice (splice on io-wq workers) or copy "
+          "(read + send); sendfile means auto (sendfile(2) cannot read a "
+          "socket)");
 ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(60),
           "close a connection when no byte has moved either way for this "
           "long (over TCP, read from the kernel's byte counters every "
@@ -139,12 +144,16 @@ int Main(int argc, char** argv) {
   absl::StatusOr<BackendKind> backend =
       ParseBackendKind(absl::GetFlag(FLAGS_backend));
   if (!backend.ok()) UsageError(std::string(backend.status().message()));
+  absl::StatusOr<DataPath> uring_path =
+      ParseDataPath(absl::GetFlag(FLAGS_uring_path));
+  if (!uring_path.ok()) UsageError(std::string(uring_path.status().message()));
   tools::Address listen =
       ParseAddressFlag("listen", absl::GetFlag(FLAGS_listen));
   RelayOptions options;
   options.upstream =
       ParseAddressFlag("upstream", absl::GetFlag(FLAGS_upstream));
   options.engine.backend = *backend;
+  options.engine.uring_data_path = *uring_path;
   options.idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
   options.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
   for (absl::Duration d : {options.idle_timeout, options.connect_timeout}) {
