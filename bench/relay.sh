@@ -22,7 +22,7 @@
 # for --origin=nginx: `scripts/install-deps.sh haproxy` installs wrk and
 # HAProxy; `scripts/install-deps.sh haproxy nginx-light` adds nginx) and how
 # to build the two binaries into --build. With two or more CPUs the proxy
-# runs alone on CPU 0, the origin on CPU 1 and wrk on the CPUs after that
+# runs on CPU 0, the origin on CPU 1 and wrk on the CPUs after that
 # (with exactly two, on CPU 1 beside the origin). Every process it starts is
 # stopped by pid on exit, and its temporary directory removed; each wrk run
 # is bounded by `timeout`.
@@ -287,15 +287,15 @@ echo "# sluice-relay vs HAProxy: wrk -> proxy -> origin on 127.0.0.1, $(date -u 
 echo "# machine: $cpus CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "# sluice $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo '+changes'), $build ($buildtype build); $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'); $(wrk -v 2>&1 | head -1 | awk '{print "wrk", $2}')"
 if ((${#proxy_cpu[@]})); then
-  echo "# pinned: proxy alone on CPU 0, origin on CPU 1, wrk on CPU ${wrk_cpu[2]} (taskset)"
+  echo "# pinned (taskset): proxy on CPU 0, origin on CPU 1, wrk on CPU ${wrk_cpu[2]}; other processes on the machine are not kept off CPU 0"
 else
   echo "# not pinned"
 fi
 relay_desc=
 for backend in "${relay_backends[@]}"; do
-  relay_desc+=" relay-$backend: $(head -1 "$work/relay-$backend.out" | sed 's/.*, //; s/)//');"
+  relay_desc+="${relay_desc:+, }relay-$backend: $(head -1 "$work/relay-$backend.out" | sed 's/.*, //; s/)//')"
 done
-echo "# origin: $origin_desc; proxies: sluice-relay --threads=1 --backend=B ($relay_desc)" \
+echo "# origin: $origin_desc; proxies: sluice-relay --threads=1 --backend=B ($relay_desc);" \
   "HAProxy mode tcp, nbthread 1, Debian defaults otherwise, with option splice-auto and with nosplice"
 echo "# wrk -t$wrk_threads --timeout 5s, keep-alive, $duration per cell, $rounds round(s): $cells cells, about $((cells * (seconds + 1))) s"
 echo "# raw: proxy body conns round req/s requests errors cpu_us/req cpu% origin_cpu_us/req $([[ $rest_cpus == all ]] && echo all || echo other)_cpus_busy% [relay: splices/req fallbacks syscalls/req]"
