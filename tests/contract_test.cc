@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -416,6 +417,60 @@ TEST_P(ContractTest, DeadlineEndsTransferWithExactCount) {
   Drainer drainer(pair.receiver.get());
   pair.sender.reset();
   EXPECT_TRUE(drainer.Join() == file.Slice(0, result.bytes_sent));
+}
+
+// A reader that takes 1 KiB at a time, at most every 20 ms (under 50 KiB/s),
+// against a floor of 64 KiB/s over 200 ms: the floor cuts it, and what the
+// reader took plus what the socket buffers still hold is exactly the header
+// and bytes_sent file bytes.
+TEST_P(ContractTest, SlowReaderIsCutByTheMinimumRateWithExactCount) {
+  PatternFile file(kFileSize);
+  StreamPair pair = Pair();
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options());
+  ASSERT_THAT(engine, IsOk());
+  TransferSpec spec{.socket_fd = pair.sender.get(),
+                    .file_fd = file.fd(),
+                    .offset = 5,
+                    .header = "hdr"};
+  spec.min_rate =
+      MinRate{.bytes_per_second = 64 * 1024, .window = absl::Milliseconds(200)};
+  int calls = 0;
+  TransferResult result;
+  ASSERT_THAT((*engine)->Submit(spec,
+                                [&](TransferId, const TransferResult& r) {
+                                  ++calls;
+                                  result = r;
+                                }),
+              IsOk());
+  std::string received;
+  char sip[1024];
+  absl::Time next_sip = absl::Now();
+  // The floor ends it within a few windows; the limit only bounds a failure.
+  const absl::Time limit = absl::Now() + absl::Seconds(60);
+  while (calls == 0 && absl::Now() < limit) {
+    ASSERT_THAT((*engine)->Poll(absl::Milliseconds(5)), IsOk());
+    if (absl::Now() < next_sip) continue;
+    const ssize_t n =
+        ::recv(pair.receiver.get(), sip, sizeof(sip), MSG_DONTWAIT);
+    if (n > 0) received.append(sip, static_cast<size_t>(n));
+    next_sip = absl::Now() + absl::Milliseconds(20);
+  }
+  ASSERT_EQ(calls, 1);
+  EXPECT_THAT(
+      result.status,
+      StatusIs(absl::StatusCode::kDeadlineExceeded,
+               HasSubstr(absl::StrCat("below minimum rate on socket fd ",
+                                      pair.sender.get()))));
+  EXPECT_THAT(result.status.message(), HasSubstr("65536 bytes/s required"));
+  EXPECT_GT(result.bytes_sent, 0u);
+  EXPECT_LT(result.bytes_sent, kFileSize - 5);
+  EXPECT_EQ(result.next_offset, 5 + result.bytes_sent);
+  Drainer drainer(pair.receiver.get());
+  pair.sender.reset();
+  received += drainer.Join();
+  EXPECT_TRUE(received == "hdr" + file.Slice(5, result.bytes_sent))
+      << "received " << received.size() << " bytes, bytes_sent "
+      << result.bytes_sent;
 }
 
 TEST_P(ContractTest, PeerResetIsUnavailableAndRaisesNoSigpipe) {
