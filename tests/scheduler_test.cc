@@ -23,9 +23,11 @@ using ::sluice::testing::IsOk;
 using ::sluice::testing::StatusIs;
 using ::testing::HasSubstr;
 
+constexpr int kSocketFd = 7;
+
 TransferPlan Plan(std::optional<uint64_t> length, bool promised = true) {
   TransferPlan plan;
-  plan.endpoints.socket_fd = 7;
+  plan.endpoints.socket_fd = kSocketFd;
   plan.endpoints.file_fd = 8;
   plan.length = length;
   plan.length_promised = promised && length.has_value();
@@ -59,6 +61,20 @@ class SchedulerTest : public ::testing::Test {
     }
     return nullptr;
   }
+
+  // Turns with no bound of its own, so that the fake clock jumps to each
+  // timer, until `id` has ended (at most `max_turns`); its result, or null.
+  const TransferResult* TurnUntilEnded(TransferId id, int max_turns = 20) {
+    for (int i = 0; i < max_turns && ResultOf(id) == nullptr; ++i) {
+      EXPECT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
+    }
+    return ResultOf(id);
+  }
+
+  // Submits a transfer with a floor of 10 kB/s over 1 s, on a socket whose
+  // send queue is empty; its first push fills the queue with kFill bytes,
+  // which the peer has not taken yet.
+  TransferId SubmitAndFillTheSendQueue();
 
   // Turns until nothing is live; bounded.
   void RunToEnd(int max_turns = 100000) {
@@ -493,10 +509,7 @@ TEST_F(SchedulerTest, TransferBelowTheFloorIsCutAtTheWindowEnd) {
   backend_.Answer1({.id = id, .header_bytes = 4, .file_bytes = 500});
   // The backend then holds the next push forever: only the floor's timer,
   // bounding the wait, can end the transfer.
-  for (int i = 0; i < 10 && ResultOf(id) == nullptr; ++i) {
-    ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
-  }
-  ASSERT_NE(ResultOf(id), nullptr);
+  ASSERT_NE(TurnUntilEnded(id), nullptr);
   EXPECT_EQ(clock_.Now() - admitted, absl::Seconds(2));
   EXPECT_THAT(
       ResultOf(id)->status,
@@ -517,10 +530,7 @@ TEST_F(SchedulerTest, GraceDelaysTheFirstWindow) {
   const absl::Time admitted = clock_.Now();
   const TransferId id =
       Submit(FloorPlan(1000, absl::Seconds(1), absl::Seconds(5)));
-  for (int i = 0; i < 20 && ResultOf(id) == nullptr; ++i) {
-    ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
-  }
-  ASSERT_NE(ResultOf(id), nullptr);
+  ASSERT_NE(TurnUntilEnded(id), nullptr);
   EXPECT_THAT(ResultOf(id)->status,
               StatusIs(absl::StatusCode::kDeadlineExceeded,
                        HasSubstr("below minimum rate")));
@@ -540,10 +550,7 @@ TEST_F(SchedulerTest, FloorStartsAtAdmission) {
   ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
   ASSERT_NE(ResultOf(blocker), nullptr);
   const absl::Time admitted = clock_.Now();
-  for (int i = 0; i < 10 && ResultOf(id) == nullptr; ++i) {
-    ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
-  }
-  ASSERT_NE(ResultOf(id), nullptr);
+  ASSERT_NE(TurnUntilEnded(id), nullptr);
   EXPECT_EQ(clock_.Now() - admitted, absl::Seconds(1));
 }
 
@@ -592,27 +599,29 @@ TEST_F(SchedulerTest, TransferDoneBeforeItsFirstWindowEndsIsOk) {
   EXPECT_EQ(stats_.min_rate_checks, 0u);
 }
 
+constexpr uint64_t kFill = 1'000'000;
+
+TransferId SchedulerTest::SubmitAndFillTheSendQueue() {
+  send_queue_.Set(kSocketFd, 0);
+  const TransferId id = Submit(FloorPlan(10'000, absl::Seconds(1)));
+  EXPECT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1({.id = id, .file_bytes = kFill});
+  send_queue_.Set(kSocketFd, kFill);
+  return id;
+}
+
 // What the peer takes counts, not what the socket buffers: a megabyte that
 // fills the send queue at once buys no window when the peer reads none of it.
 TEST_F(SchedulerTest, FillingTheSendQueueIsNotThePeersProgress) {
   Make();
-  TransferPlan plan = FloorPlan(10'000, absl::Seconds(1));
-  const int socket_fd = plan.endpoints.socket_fd;
-  send_queue_.Set(socket_fd, 0);
   const absl::Time admitted = clock_.Now();
-  const TransferId id = Submit(std::move(plan));
-  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
-  backend_.Answer1({.id = id, .file_bytes = 1'000'000});
-  send_queue_.Set(socket_fd, 1'000'000);
-  for (int i = 0; i < 10 && ResultOf(id) == nullptr; ++i) {
-    ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
-  }
-  ASSERT_NE(ResultOf(id), nullptr);
+  const TransferId id = SubmitAndFillTheSendQueue();
+  ASSERT_NE(TurnUntilEnded(id), nullptr);
   EXPECT_EQ(clock_.Now() - admitted, absl::Seconds(1));
   EXPECT_THAT(ResultOf(id)->status,
               StatusIs(absl::StatusCode::kDeadlineExceeded,
                        HasSubstr("0 bytes/s over the last 1s (0 bytes)")));
-  EXPECT_EQ(ResultOf(id)->bytes_sent, 1'000'000u);
+  EXPECT_EQ(ResultOf(id)->bytes_sent, kFill);
 }
 
 // A peer reading 20 kB/s from a full send queue, while the socket accepts
@@ -620,19 +629,13 @@ TEST_F(SchedulerTest, FillingTheSendQueueIsNotThePeersProgress) {
 // its last.
 TEST_F(SchedulerTest, PeerTakingBytesOffTheSendQueueKeepsTheFloor) {
   Make();
-  TransferPlan plan = FloorPlan(10'000, absl::Seconds(1));
-  const int socket_fd = plan.endpoints.socket_fd;
-  send_queue_.Set(socket_fd, 0);
-  const TransferId id = Submit(std::move(plan));
-  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
-  backend_.Answer1({.id = id, .file_bytes = 1'000'000});
-  uint64_t queued = 1'000'000;
-  send_queue_.Set(socket_fd, queued);
+  const TransferId id = SubmitAndFillTheSendQueue();
+  uint64_t queued = kFill;
   ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
   for (int step = 1; step <= 100; ++step) {
     clock_.Advance(absl::Milliseconds(100));
     queued -= 2000;
-    send_queue_.Set(socket_fd, queued);
+    send_queue_.Set(kSocketFd, queued);
     ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
     ASSERT_EQ(ResultOf(id), nullptr) << "cut at step " << step;
   }
@@ -649,7 +652,7 @@ TEST_F(SchedulerTest, PeerTakingBytesOffTheSendQueueKeepsTheFloor) {
   EXPECT_THAT(ResultOf(id)->status,
               StatusIs(absl::StatusCode::kDeadlineExceeded,
                        HasSubstr("below minimum rate")));
-  EXPECT_EQ(ResultOf(id)->bytes_sent, 1'000'000u);
+  EXPECT_EQ(ResultOf(id)->bytes_sent, kFill);
 }
 
 TEST_F(SchedulerTest, RejectsNonsenseMinimumRates) {
