@@ -46,6 +46,13 @@ absl::StatusOr<TransferId> Scheduler::Submit(TransferPlan plan,
         absl::StrFormat("count must be positive for socket fd %d at offset %u",
                         plan.endpoints.socket_fd, plan.offset));
   }
+  if (plan.min_rate.has_value()) {
+    if (absl::Status floor =
+            CheckMinRate(*plan.min_rate, plan.endpoints.socket_fd);
+        !floor.ok()) {
+      return floor;
+    }
+  }
   uint32_t index;
   if (!free_slots_.empty()) {
     index = free_slots_.back();
@@ -153,6 +160,12 @@ void Scheduler::Admit(absl::Time now) {
     ++active_;
     slot->handle = backend_.Open(id, slot->plan.endpoints);
     runnable_.push_back(id);
+    if (slot->plan.min_rate.has_value()) {
+      // Queued time never counts against the floor. Without a grace the
+      // first window opens now, before any byte moves.
+      slot->floor = MinRateWindow(*slot->plan.min_rate, now);
+      if (IsDue(slot->floor.due(), now)) KeepsMinRate(*slot, now);
+    }
     ArmTimer(SlotOf(id));
   }
 }
@@ -261,8 +274,7 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
   runnable_.push_back(outcome.id);
 }
 
-absl::Time Scheduler::Expiry(const Slot& slot) const {
-  if (slot.state == State::kQueued) return slot.plan.deadline;
+absl::Time Scheduler::IdleCheck(const Slot& slot) const {
   // On the way to an idle timeout the send queue is sampled every quarter
   // of it, so that the scheduler can tell a peer still taking bytes (the
   // queue shrank between two samples) from one that stopped; the last
@@ -270,9 +282,12 @@ absl::Time Scheduler::Expiry(const Slot& slot) const {
   const absl::Duration idle = slot.plan.idle_timeout;
   const absl::Time base =
       SampledSinceProgress(slot) ? *slot.sampled_at : slot.last_progress;
-  const absl::Time idle_check =
-      std::min(base + idle / kIdleChecks, slot.last_progress + idle);
-  return std::min(slot.plan.deadline, idle_check);
+  return std::min(base + idle / kIdleChecks, slot.last_progress + idle);
+}
+
+absl::Time Scheduler::Expiry(const Slot& slot) const {
+  if (slot.state == State::kQueued) return slot.plan.deadline;
+  return std::min({slot.plan.deadline, IdleCheck(slot), slot.floor.due()});
 }
 
 bool Scheduler::SampledSinceProgress(const Slot& slot) {
@@ -296,6 +311,17 @@ bool Scheduler::PeerKeepsItAlive(Slot& slot, absl::Time now) {
     return true;
   }
   return now - slot.last_progress < slot.plan.idle_timeout;
+}
+
+bool Scheduler::KeepsMinRate(Slot& slot, absl::Time now) {
+  const bool judging = slot.floor.open();
+  const uint64_t accepted =
+      slot.header_sent + slot.bytes_sent + slot.trailer_sent;
+  const bool kept = slot.floor.Check(
+      now, accepted, send_queue_.Queued(slot.plan.endpoints.socket_fd));
+  if (judging) ++stats_.min_rate_checks;
+  if (!kept) ++stats_.min_rate_cuts;
+  return kept;
 }
 
 void Scheduler::ArmTimer(uint32_t index) {
@@ -324,11 +350,15 @@ void Scheduler::FireTimers(absl::Time now) {
       EndSoon(index, EndReason::kDeadline);
       continue;
     }
-    if (PeerKeepsItAlive(slot, now)) {
-      ArmTimer(index);
+    if (IsDue(slot.floor.due(), now) && !KeepsMinRate(slot, now)) {
+      EndSoon(index, EndReason::kMinRate);
       continue;
     }
-    EndSoon(index, EndReason::kIdle);
+    if (IsDue(IdleCheck(slot), now) && !PeerKeepsItAlive(slot, now)) {
+      EndSoon(index, EndReason::kIdle);
+      continue;
+    }
+    ArmTimer(index);
   }
 }
 
@@ -355,6 +385,10 @@ absl::Status Scheduler::EndingStatus(const Slot& slot, EndReason reason) const {
     case EndReason::kDeadline:
       return absl::DeadlineExceededError(absl::StrFormat(
           "deadline passed on socket fd %d at offset %u", fd, offset));
+    case EndReason::kMinRate:
+      return absl::DeadlineExceededError(
+          absl::StrFormat("below minimum rate on socket fd %d at offset %u: %s",
+                          fd, offset, slot.floor.Describe()));
     case EndReason::kIdle:
       break;
   }

@@ -7,8 +7,9 @@
 // names a reused slot), admission (at most `max_active` transfers run; the
 // rest wait in FIFO order), the run queue (every runnable transfer is pushed
 // once per turn with at most `quantum_bytes` of file data, so a huge
-// transfer cannot starve small ones), the idle and deadline timers (the
-// nearest one bounds how long a turn waits), cancellation, and the
+// transfer cannot starve small ones), the idle, deadline and minimum-rate
+// timers (one heap entry per transfer, at the earliest of them; the nearest
+// bounds how long a turn waits), cancellation, and the
 // header -> file -> trailer phases. Its timers run on the Clock's monotonic
 // time (see clock.h). It reads time only through a Clock and
 // talks to the OS only through a Backend, so it is tested on fake time
@@ -30,6 +31,7 @@
 #include "absl/time/time.h"
 #include "engine/backend.h"
 #include "engine/clock.h"
+#include "engine/min_rate_window.h"
 #include "engine/send_queue.h"
 #include "engine/timer_heap.h"
 #include "sluice/stats.h"
@@ -59,6 +61,7 @@ struct TransferPlan {
   // On the wall clock, as the user gave it; Submit() moves it onto the
   // clock's monotonic timeline, where every timer runs.
   absl::Time deadline = absl::InfiniteFuture();
+  std::optional<MinRate> min_rate;
 };
 
 struct SchedulerOptions {
@@ -76,7 +79,8 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
 
   // Queues a transfer; `done` runs exactly once, from a later Turn().
-  // InvalidArgument for an empty callback or a zero promised length.
+  // InvalidArgument for an empty callback, a zero promised length or a
+  // minimum rate CheckMinRate() refuses.
   [[nodiscard]] absl::StatusOr<TransferId> Submit(TransferPlan plan,
                                                   DoneCallback done);
 
@@ -103,7 +107,8 @@ class Scheduler {
   // to make, callbacks to run, or cancels the backend was asked for after
   // the last wait (their outcomes are due without any fd becoming ready).
   bool HasReadyWork() const;
-  // When the nearest idle timeout or deadline is due; InfiniteFuture: none.
+  // When the nearest idle timeout, deadline or minimum-rate check is due;
+  // InfiniteFuture: none.
   absl::Time NextTimer() const {
     return timers_.empty() ? absl::InfiniteFuture() : timers_.top_when();
   }
@@ -113,7 +118,7 @@ class Scheduler {
  private:
   enum class State : uint8_t { kFree, kQueued, kRunnable, kPushed };
   // Why the scheduler itself ends a transfer before all is sent.
-  enum class EndReason : uint8_t { kCancelled, kDeadline, kIdle };
+  enum class EndReason : uint8_t { kCancelled, kDeadline, kIdle, kMinRate };
 
   struct Slot {
     uint32_t generation = 1;
@@ -133,6 +138,8 @@ class Scheduler {
     // (nullopt: the kernel could not tell), and when.
     std::optional<uint64_t> queue_sample;
     std::optional<absl::Time> sampled_at;
+    // The minimum rate's windows (never due without one).
+    MinRateWindow floor;
     // Set when a cancel or timeout hits while a push is pending: why the
     // transfer ends once the backend gives the push back. Its status is
     // made then, so its message names the offset the push reached.
@@ -162,14 +169,20 @@ class Scheduler {
   void FireTimers(absl::Time now);
   // Send-queue samples per idle timeout without progress (see Expiry()).
   static constexpr int kIdleChecks = 4;
-  // When the slot's deadline is due, or its next idle check (a send-queue
-  // sample; the last one at the idle timeout).
+  // The slot's next idle check (a send-queue sample; the last one at the
+  // idle timeout).
+  absl::Time IdleCheck(const Slot& slot) const;
+  // When the slot's deadline is due, its next idle check, or its next
+  // minimum-rate check, whichever comes first.
   absl::Time Expiry(const Slot& slot) const;
   // Whether the slot's send queue was sampled since its last progress.
   static bool SampledSinceProgress(const Slot& slot);
   // At an idle check: samples the send queue; true unless the transfer is
   // idle (no progress for idle_timeout, the peer's included).
   bool PeerKeepsItAlive(Slot& slot, absl::Time now);
+  // At a minimum-rate check: opens the first window or judges the one under
+  // way; false if the peer took less than the floor in it.
+  bool KeepsMinRate(Slot& slot, absl::Time now);
   void ArmTimer(uint32_t index);
   // Ends the transfer now if no push is pending, else once it is back.
   void EndSoon(uint32_t index, EndReason reason);

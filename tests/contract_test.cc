@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <thread>
@@ -416,6 +417,50 @@ TEST_P(ContractTest, DeadlineEndsTransferWithExactCount) {
   Drainer drainer(pair.receiver.get());
   pair.sender.reset();
   EXPECT_TRUE(drainer.Join() == file.Slice(0, result.bytes_sent));
+}
+
+// A reader that takes 1 KiB at a time, at most every 20 ms (under 50 KiB/s),
+// against a floor of 64 KiB/s over 200 ms: the floor cuts it, and what the
+// reader took plus what the socket buffers still hold is exactly the header
+// and bytes_sent file bytes. (The deadline only bounds a failure.)
+TEST_P(ContractTest, SlowReaderIsCutByTheMinimumRateWithExactCount) {
+  PatternFile file(kFileSize);
+  StreamPair pair = Pair();
+  std::atomic<bool> ended{false};
+  std::string received;
+  std::thread reader([&, fd = pair.receiver.get()] {
+    char sip[1024];
+    for (int i = 0; i < 3000 && !ended; ++i) {
+      const ssize_t n = ::recv(fd, sip, sizeof(sip), MSG_DONTWAIT);
+      if (n > 0) received.append(sip, static_cast<size_t>(n));
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+  TransferSpec spec{.socket_fd = pair.sender.get(),
+                    .file_fd = file.fd(),
+                    .offset = 5,
+                    .header = "hdr",
+                    .deadline = absl::Now() + absl::Seconds(60)};
+  spec.min_rate =
+      MinRate{.bytes_per_second = 64 * 1024, .window = absl::Milliseconds(200)};
+  const TransferResult result = SendFile(spec, options());
+  ended = true;
+  reader.join();
+  EXPECT_THAT(
+      result.status,
+      StatusIs(absl::StatusCode::kDeadlineExceeded,
+               HasSubstr(absl::StrCat("below minimum rate on socket fd ",
+                                      pair.sender.get()))));
+  EXPECT_THAT(result.status.message(), HasSubstr("65536 bytes/s required"));
+  EXPECT_GT(result.bytes_sent, 0u);
+  EXPECT_LT(result.bytes_sent, kFileSize - 5);
+  EXPECT_EQ(result.next_offset, 5 + result.bytes_sent);
+  Drainer drainer(pair.receiver.get());
+  pair.sender.reset();
+  received += drainer.Join();
+  EXPECT_TRUE(received == "hdr" + file.Slice(5, result.bytes_sent))
+      << "received " << received.size() << " bytes, bytes_sent "
+      << result.bytes_sent;
 }
 
 TEST_P(ContractTest, PeerResetIsUnavailableAndRaisesNoSigpipe) {

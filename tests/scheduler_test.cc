@@ -23,9 +23,11 @@ using ::sluice::testing::IsOk;
 using ::sluice::testing::StatusIs;
 using ::testing::HasSubstr;
 
+constexpr int kSocketFd = 7;
+
 TransferPlan Plan(std::optional<uint64_t> length, bool promised = true) {
   TransferPlan plan;
-  plan.endpoints.socket_fd = 7;
+  plan.endpoints.socket_fd = kSocketFd;
   plan.endpoints.file_fd = 8;
   plan.length = length;
   plan.length_promised = promised && length.has_value();
@@ -59,6 +61,20 @@ class SchedulerTest : public ::testing::Test {
     }
     return nullptr;
   }
+
+  // Turns with no bound of its own, so that the fake clock jumps to each
+  // timer, until `id` has ended (at most `max_turns`); its result, or null.
+  const TransferResult* TurnUntilEnded(TransferId id, int max_turns = 20) {
+    for (int i = 0; i < max_turns && ResultOf(id) == nullptr; ++i) {
+      EXPECT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
+    }
+    return ResultOf(id);
+  }
+
+  // Submits a transfer with a floor of 10 kB/s over 1 s, on a socket whose
+  // send queue is empty; its first push fills the queue with kFill bytes,
+  // which the peer has not taken yet.
+  TransferId SubmitAndFillTheSendQueue();
 
   // Turns until nothing is live; bounded.
   void RunToEnd(int max_turns = 100000) {
@@ -448,6 +464,217 @@ TEST_F(SchedulerTest, StuckPeerIsIdleAtTheTimeout) {
   EXPECT_LE(clock_.Now() - start, absl::Seconds(10) + absl::Milliseconds(100));
   EXPECT_EQ(stats_.send_queue_checks, 4u);
   EXPECT_EQ(stats_.peer_progress, 0u);
+}
+
+// --- Minimum rate -----------------------------------------------------------
+
+TransferPlan FloorPlan(uint64_t bytes_per_second, absl::Duration window,
+                       absl::Duration grace = absl::ZeroDuration()) {
+  TransferPlan plan = Plan(uint64_t{1} << 30);
+  plan.min_rate = MinRate{
+      .bytes_per_second = bytes_per_second, .window = window, .grace = grace};
+  return plan;
+}
+
+// Each step is 100 ms; the socket accepts 150 bytes every step (1500 B/s)
+// against a floor of 1000 B/s over 1 s: never cut, every window judged.
+TEST_F(SchedulerTest, TransferAboveTheFloorIsNeverCut) {
+  Make();
+  const TransferId id = Submit(FloorPlan(1000, absl::Seconds(1)));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  for (int step = 1; step <= 300; ++step) {
+    clock_.Advance(absl::Milliseconds(100));
+    ASSERT_TRUE(backend_.IsPending(id)) << step;
+    backend_.Answer1({.id = id, .file_bytes = 150});
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    ASSERT_EQ(ResultOf(id), nullptr) << "cut at step " << step;
+    // Pushes again.
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  }
+  EXPECT_EQ(stats_.min_rate_checks, 30u);
+  EXPECT_EQ(stats_.min_rate_cuts, 0u);
+}
+
+// Below the floor: cut exactly when the first window ends, with the exact
+// counts and a message that names the fd, the offset, the rate achieved
+// and the rate required.
+TEST_F(SchedulerTest, TransferBelowTheFloorIsCutAtTheWindowEnd) {
+  Make();
+  TransferPlan plan = FloorPlan(1000, absl::Seconds(2));
+  plan.offset = 10;
+  plan.header = "head";
+  const absl::Time admitted = clock_.Now();
+  const TransferId id = Submit(std::move(plan));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1({.id = id, .header_bytes = 4, .file_bytes = 500});
+  // The backend then holds the next push forever: only the floor's timer,
+  // bounding the wait, can end the transfer.
+  ASSERT_NE(TurnUntilEnded(id), nullptr);
+  EXPECT_EQ(clock_.Now() - admitted, absl::Seconds(2));
+  EXPECT_THAT(
+      ResultOf(id)->status,
+      StatusIs(absl::StatusCode::kDeadlineExceeded,
+               HasSubstr("below minimum rate on socket fd 7 at offset 510: "
+                         "252 bytes/s over the last 2s (504 bytes), 1000 "
+                         "bytes/s required")));
+  EXPECT_EQ(ResultOf(id)->bytes_sent, 500u);
+  EXPECT_EQ(ResultOf(id)->header_bytes_sent, 4u);
+  EXPECT_EQ(ResultOf(id)->next_offset, 510u);
+  EXPECT_EQ(stats_.min_rate_checks, 1u);
+  EXPECT_EQ(stats_.min_rate_cuts, 1u);
+  EXPECT_EQ(stats_.completed_with(absl::StatusCode::kDeadlineExceeded), 1u);
+}
+
+TEST_F(SchedulerTest, GraceDelaysTheFirstWindow) {
+  Make();
+  const absl::Time admitted = clock_.Now();
+  const TransferId id =
+      Submit(FloorPlan(1000, absl::Seconds(1), absl::Seconds(5)));
+  ASSERT_NE(TurnUntilEnded(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("below minimum rate")));
+  // The grace, then one whole window.
+  EXPECT_EQ(clock_.Now() - admitted, absl::Seconds(6));
+}
+
+// Time spent queued for admission does not count: the first window starts
+// when the transfer is admitted.
+TEST_F(SchedulerTest, FloorStartsAtAdmission) {
+  Make({.max_active = 1});
+  const TransferId blocker = Submit(Plan(10));
+  const TransferId id = Submit(FloorPlan(1000, absl::Seconds(1)));
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1({.id = blocker, .file_bytes = 10});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_NE(ResultOf(blocker), nullptr);
+  const absl::Time admitted = clock_.Now();
+  ASSERT_NE(TurnUntilEnded(id), nullptr);
+  EXPECT_EQ(clock_.Now() - admitted, absl::Seconds(1));
+}
+
+// A window is judged by its total, however the bytes fall in it: 9000
+// bytes early and 1000 late make the 10000 a 1000 B/s floor needs over
+// 10 s, four windows running; 9000 and 999 do not.
+TEST_F(SchedulerTest, BytesSpreadUnevenlyWithinAWindowCount) {
+  Make();
+  const TransferId id = Submit(FloorPlan(1000, absl::Seconds(10)));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  int ended_at = 0;
+  for (int step = 1; step <= 600 && ended_at == 0; ++step) {
+    clock_.Advance(absl::Milliseconds(100));
+    const int in_window = step % 100;
+    if (in_window == 5 || in_window == 95) {
+      ASSERT_TRUE(backend_.IsPending(id)) << step;
+      const uint64_t late = step < 400 ? 1000 : 999;
+      backend_.Answer1(
+          {.id = id, .file_bytes = in_window == 5 ? uint64_t{9000} : late});
+    }
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    if (ResultOf(id) != nullptr) ended_at = step;
+  }
+  EXPECT_EQ(ended_at, 500);
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(
+      ResultOf(id)->status,
+      StatusIs(absl::StatusCode::kDeadlineExceeded,
+               HasSubstr("999 bytes/s over the last 10s (9999 bytes)")));
+  EXPECT_EQ(ResultOf(id)->bytes_sent, 4 * 10000u + 9999u);
+  EXPECT_EQ(stats_.min_rate_checks, 5u);
+  EXPECT_EQ(stats_.min_rate_cuts, 1u);
+}
+
+TEST_F(SchedulerTest, TransferDoneBeforeItsFirstWindowEndsIsOk) {
+  Make();
+  TransferPlan plan = FloorPlan(1 << 20, absl::Seconds(10));
+  plan.length = 1000;
+  const TransferId id = Submit(std::move(plan));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  clock_.Advance(absl::Seconds(9));
+  backend_.Answer1({.id = id, .file_bytes = 1000});
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status, IsOk());
+  EXPECT_EQ(stats_.min_rate_checks, 0u);
+}
+
+constexpr uint64_t kFill = 1'000'000;
+
+TransferId SchedulerTest::SubmitAndFillTheSendQueue() {
+  send_queue_.Set(kSocketFd, 0);
+  const TransferId id = Submit(FloorPlan(10'000, absl::Seconds(1)));
+  EXPECT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  backend_.Answer1({.id = id, .file_bytes = kFill});
+  send_queue_.Set(kSocketFd, kFill);
+  return id;
+}
+
+// What the peer takes counts, not what the socket buffers: a megabyte that
+// fills the send queue at once buys no window when the peer reads none of it.
+TEST_F(SchedulerTest, FillingTheSendQueueIsNotThePeersProgress) {
+  Make();
+  const absl::Time admitted = clock_.Now();
+  const TransferId id = SubmitAndFillTheSendQueue();
+  ASSERT_NE(TurnUntilEnded(id), nullptr);
+  EXPECT_EQ(clock_.Now() - admitted, absl::Seconds(1));
+  EXPECT_THAT(ResultOf(id)->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("0 bytes/s over the last 1s (0 bytes)")));
+  EXPECT_EQ(ResultOf(id)->bytes_sent, kFill);
+}
+
+// A peer reading 20 kB/s from a full send queue, while the socket accepts
+// nothing, keeps a 10 kB/s floor; once it stops, the window under way is
+// its last.
+TEST_F(SchedulerTest, PeerTakingBytesOffTheSendQueueKeepsTheFloor) {
+  Make();
+  const TransferId id = SubmitAndFillTheSendQueue();
+  uint64_t queued = kFill;
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  for (int step = 1; step <= 100; ++step) {
+    clock_.Advance(absl::Milliseconds(100));
+    queued -= 2000;
+    send_queue_.Set(kSocketFd, queued);
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    ASSERT_EQ(ResultOf(id), nullptr) << "cut at step " << step;
+  }
+  EXPECT_EQ(stats_.min_rate_checks, 10u);
+  // The peer stops just after the check at 10 s: the next one cuts.
+  int ended_at = 0;
+  for (int step = 1; step <= 20 && ended_at == 0; ++step) {
+    clock_.Advance(absl::Milliseconds(100));
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    if (ResultOf(id) != nullptr) ended_at = step;
+  }
+  EXPECT_EQ(ended_at, 10);
+  ASSERT_NE(ResultOf(id), nullptr);
+  EXPECT_THAT(ResultOf(id)->status,
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("below minimum rate")));
+  EXPECT_EQ(ResultOf(id)->bytes_sent, kFill);
+}
+
+TEST_F(SchedulerTest, RejectsNonsenseMinimumRates) {
+  Make();
+  const std::vector<MinRate> nonsense = {
+      {.bytes_per_second = 0},
+      {.bytes_per_second = 1, .window = absl::ZeroDuration()},
+      {.bytes_per_second = 1, .window = absl::Seconds(-1)},
+      {.bytes_per_second = 1, .window = absl::InfiniteDuration()},
+      {.bytes_per_second = 1, .grace = absl::Seconds(-1)},
+      {.bytes_per_second = 1, .grace = absl::InfiniteDuration()},
+  };
+  for (const MinRate& floor : nonsense) {
+    TransferPlan plan = Plan(10);
+    plan.min_rate = floor;
+    EXPECT_THAT(scheduler_->Submit(std::move(plan),
+                                   [](TransferId, const TransferResult&) {}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("min_rate of the transfer on socket fd 7")))
+        << floor.bytes_per_second << " " << floor.window << " " << floor.grace;
+  }
+  EXPECT_EQ(scheduler_->live(), 0u);
 }
 
 TEST_F(SchedulerTest, DeadlineFiresWhileQueued) {

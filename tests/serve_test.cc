@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -383,10 +384,11 @@ TEST_P(ServeBackendTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(client.buffered(), "") << "bytes after the last response";
 }
 
-// The engine's count of transfers that ended with `code`, from /-/stats,
-// once it reaches `at_least` (polled, bounded).
-uint64_t WaitForEndedWith(const Server& server, absl::string_view code,
-                          uint64_t at_least) {
+// An engine figure from /-/stats, `count` of each thread's "engine" object
+// summed, once it reaches `at_least` (polled, bounded).
+uint64_t WaitForEngineCount(
+    const Server& server, uint64_t at_least,
+    const std::function<uint64_t(const nlohmann::json&)>& count) {
   uint64_t seen = 0;
   for (int i = 0; i < 200 && seen < at_least; ++i) {
     if (i > 0) absl::SleepFor(absl::Milliseconds(50));
@@ -395,11 +397,19 @@ uint64_t WaitForEndedWith(const Server& server, absl::string_view code,
     if (stats.is_discarded()) continue;
     seen = 0;
     for (const nlohmann::json& thread : stats["threads"]) {
-      seen += thread["engine"]["completed_by_code"].value(std::string(code),
-                                                          uint64_t{0});
+      seen += count(thread["engine"]);
     }
   }
   return seen;
+}
+
+// The engine's count of transfers that ended with `code`, once it reaches
+// `at_least`.
+uint64_t WaitForEndedWith(const Server& server, absl::string_view code,
+                          uint64_t at_least) {
+  return WaitForEngineCount(server, at_least, [&](const nlohmann::json& e) {
+    return e["completed_by_code"].value(std::string(code), uint64_t{0});
+  });
 }
 
 // Starts a download of large.bin, takes its first bytes and resets the
@@ -656,6 +666,39 @@ TEST_F(ServeTest, IdleConnectionsAndStalledReadersAreClosed) {
   EXPECT_LT(stalled.ReadToEnd(absl::Seconds(60)), kLargeSize);
 }
 
+// A client that reads a little at a time, far below --min-rate, is cut off
+// before the body is through; curl, reading at full speed, gets the same
+// file whole.
+TEST_F(ServeTest, MinRateClosesSlowReadersAndServesFastOnes) {
+  Start({"--min-rate=1MiB", "--min-rate-window=500ms", "--send-timeout=60s",
+         "--stats"});
+  RawClient slow(server_->port(), 16 * 1024);
+  ASSERT_TRUE(slow.connected());
+  ASSERT_TRUE(slow.Send(Get("/large.bin")));
+  // 1 KiB per 50 ms (20 KiB/s) for 2 s: four windows.
+  uint64_t slow_bytes = 0;
+  char sip[1024];
+  for (int step = 0; step < 40; ++step) {
+    const ssize_t n = ::recv(slow.fd(), sip, sizeof(sip), MSG_DONTWAIT);
+    if (n > 0) slow_bytes += static_cast<uint64_t>(n);
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_GE(WaitForEngineCount(*server_, 1,
+                               [](const nlohmann::json& e) {
+                                 return e.value("min_rate_cuts", uint64_t{0});
+                               }),
+            1u);
+  // What is left in the buffers, then the close: never the whole body.
+  slow_bytes += slow.ReadToEnd(absl::Seconds(60));
+  EXPECT_LT(slow_bytes, kLargeSize);
+
+  CurlResult fast = Curl({server_->Url("/large.bin")});
+  EXPECT_EQ(fast.exit_code, 0);
+  EXPECT_EQ(fast.status, 200);
+  EXPECT_TRUE(fast.body == PatternSlice(kLargeSize, 0, kLargeSize))
+      << "got " << fast.body.size() << " bytes";
+}
+
 // A request followed at once by the client's FIN is answered, and the
 // connection closes then rather than after the keep-alive timeout.
 TEST_F(ServeTest, HalfClosedClientIsAnsweredAndClosed) {
@@ -746,6 +789,13 @@ TEST_F(ServeTest, UsageErrors) {
                        absl::Seconds(30))
                 .exit_code,
             2);
+  for (const char* bad : {"--min-rate=fast", "--min-rate=-1",
+                          "--min-rate-window=0s", "--min-rate-window=inf"}) {
+    ProcessResult refused =
+        RunProcess({ServeBinary(), "--root=/", bad}, absl::Seconds(30));
+    EXPECT_EQ(refused.exit_code, 2) << bad;
+    EXPECT_THAT(refused.err, HasSubstr("--min-rate")) << bad;
+  }
   ProcessResult missing = RunProcess(
       {ServeBinary(), "--root=/nonexistent-sluice-root"}, absl::Seconds(30));
   EXPECT_EQ(missing.exit_code, 1);

@@ -162,10 +162,11 @@ class Engine {
   [[nodiscard]] absl::Status Run();
 
   // A file descriptor that is readable when Poll() has work to do — a socket
-  // ready, a completion, a callback due, or an idle timeout or deadline
-  // reached. Add it to the host's epoll/poll set (level-triggered); Poll()
-  // drains it. It may be readable once with nothing left to do (completions
-  // that arrived during the last Poll), never for long. The engine owns it;
+  // ready, a completion, a callback due, or an idle timeout, deadline or
+  // minimum-rate check reached. Add it to the host's epoll/poll set
+  // (level-triggered); Poll() drains it. It may be readable once with
+  // nothing left to do (completions that arrived during the last Poll),
+  // never for long. The engine owns it;
   // it stays the same fd for the engine's life. Made on the first call (an
   // epoll set, an eventfd and a timerfd; Run() alone never pays for them).
   // Unimplemented on builds without epoll: there, poll on a timer. Another

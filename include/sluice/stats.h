@@ -70,6 +70,11 @@ struct EngineStats {
   uint64_t send_queue_checks = 0;
   uint64_t peer_progress = 0;
 
+  // Minimum rates (TransferSpec::min_rate): windows judged, and transfers
+  // ended because their peer took less than the floor in one.
+  uint64_t min_rate_checks = 0;
+  uint64_t min_rate_cuts = 0;
+
   // Why a kAuto engine did not take a better backend ("" when it did).
   std::string backend_note;
 

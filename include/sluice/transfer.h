@@ -76,6 +76,12 @@
 //   socket accepted no byte and the peer
 //   took none off the send queue
 //   deadline passes (queued or running)     DeadlineExceeded
+//   the peer takes fewer than min_rate's    DeadlineExceeded, "below minimum
+//   bytes in one of its windows             rate", naming the rate achieved
+//                                           and the rate required
+//   min_rate with a zero rate, a window     InvalidArgument from Submit(),
+//   not positive and finite, or a grace     naming the socket fd
+//   negative or infinite
 //   Engine::Cancel(id)                      Cancelled
 //   engine destroyed with the transfer live Cancelled, from the destructor
 //                                           (Internal where the engine's
@@ -137,6 +143,22 @@ class TransferId {
   uint64_t value_ = 0;
 };
 
+// A floor under a transfer's rate (TransferSpec::min_rate): a client that
+// holds a connection open by reading a few bytes a second (a slow-read
+// attack) is cut off, as by Apache's mod_reqtimeout MinRate.
+//
+//   spec.min_rate = sluice::MinRate{.bytes_per_second = 64 * 1024,
+//                                   .window = absl::Seconds(10)};
+struct MinRate {
+  // The least the peer must take, on average over each window. Must be > 0.
+  uint64_t bytes_per_second = 0;
+  // What the rate is averaged over. Must be positive and finite.
+  absl::Duration window = absl::Seconds(10);
+  // How long after admission the first window begins (a slow start, a
+  // client that buffers before it plays). Must be >= 0 and finite.
+  absl::Duration grace = absl::ZeroDuration();
+};
+
 struct TransferSpec {
   // A connected SOCK_STREAM socket (TCP or unix). Borrowed. It is made
   // non-blocking while the transfer runs; its flags are restored before the
@@ -174,6 +196,26 @@ struct TransferSpec {
   // read against the wall clock once, at Submit(); from then on timers run
   // on the monotonic clock, so a step of the wall clock moves no timer.
   absl::Time deadline = absl::InfiniteFuture();
+  // The transfer fails with DeadlineExceeded ("below minimum rate") when
+  // its peer takes fewer than bytes_per_second x window bytes in a window.
+  // Windows tumble: the first begins `grace` after the transfer is admitted
+  // (time queued for admission never counts), each next one where the last
+  // ended, and each is judged once, at its end (a timer: nothing per push).
+  // A window that ends late, because the host polled late, must carry its
+  // longer length's worth. A transfer that ends before its first window
+  // does is never judged. Bytes count as for idle_timeout: header, file and
+  // trailer bytes the socket accepted, corrected by the send queue
+  // (SIOCOUTQ) sampled at both ends of the window, so that what counts is
+  // what the peer took (TCP: acknowledged; unix: read), not what waits in
+  // the send buffer: filling a big buffer buys a slow reader no window, and
+  // a steady reader behind one is measured by its reading. Where the kernel
+  // cannot tell, accepted bytes alone count. The measure is exact but for
+  // a push under way at a window's end (its bytes may count in the next
+  // window) and, on unix sockets, the kernel's overhead on queued bytes
+  // (SIOCOUTQ there counts buffer memory). A slow source (a relay's
+  // upstream) or an engine too busy to push is slow too: the floor cannot
+  // tell them from a slow peer.
+  std::optional<MinRate> min_rate = std::nullopt;
 };
 
 struct TransferResult {

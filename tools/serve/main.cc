@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,6 +31,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "flags/byte_size.h"
 #include "flags/flag_names.h"
 #include "flags/help_flags.h"
 #include "net/address.h"
@@ -63,6 +65,12 @@ ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(60),
           "most time an open connection may wait for its next request");
 ABSL_FLAG(absl::Duration, send_timeout, absl::Seconds(60),
           "most time a response may go without the client taking a byte");
+ABSL_FLAG(std::string, min_rate, "0",
+          "least bytes per second a client must take of a response body, "
+          "averaged over each --min-rate-window, or the connection is closed "
+          "(e.g. 4KiB; 0: no floor)");
+ABSL_FLAG(absl::Duration, min_rate_window, absl::Seconds(10),
+          "the window --min-rate is averaged over");
 
 namespace sluice::serve {
 namespace {
@@ -112,6 +120,15 @@ int Main(int argc, char** argv) {
                            absl::GetFlag(FLAGS_send_timeout)}) {
     if (d <= absl::ZeroDuration()) UsageError("timeouts must be positive");
   }
+  uint64_t min_rate = 0;
+  if (!tools::ParseByteSize(absl::GetFlag(FLAGS_min_rate), min_rate)) {
+    UsageError("--min-rate: expected bytes per second such as 64KiB");
+  }
+  const absl::Duration min_rate_window = absl::GetFlag(FLAGS_min_rate_window);
+  if (min_rate_window <= absl::ZeroDuration() ||
+      min_rate_window == absl::InfiniteDuration()) {
+    UsageError("--min-rate-window must be positive and finite");
+  }
 
   UniqueFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd.valid()) {
@@ -140,6 +157,10 @@ int Main(int argc, char** argv) {
   options.header_timeout = absl::GetFlag(FLAGS_header_timeout);
   options.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
   options.send_timeout = absl::GetFlag(FLAGS_send_timeout);
+  if (min_rate > 0) {
+    options.min_rate =
+        MinRate{.bytes_per_second = min_rate, .window = min_rate_window};
+  }
   options.access_log_fd = absl::GetFlag(FLAGS_access_log) ? STDOUT_FILENO : -1;
   options.stats_page = absl::GetFlag(FLAGS_stats);
 

@@ -312,6 +312,7 @@ void Worker::Respond(Connection& c, Response response) {
     spec.count = response.count;
     spec.header = std::move(response.head);
     spec.idle_timeout = options_.send_timeout;
+    spec.min_rate = options_.min_rate;
     const uint64_t id = c.id;
     absl::StatusOr<TransferId> transfer = engine_->Submit(
         std::move(spec), [this, id](TransferId, const TransferResult& result) {

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +54,9 @@ struct ServeOptions {
   // A response the client does not read: the transfer's idle timeout, and
   // the same bound for responses the worker writes itself.
   absl::Duration send_timeout = absl::Seconds(60);
+  // The floor under every response body the engine sends (a slow-read
+  // client is closed); none if absent.
+  std::optional<MinRate> min_rate;
   // After the last response of a closing connection, how long unread client
   // bytes are drained so the response is not lost to a reset.
   absl::Duration linger_timeout = absl::Seconds(2);

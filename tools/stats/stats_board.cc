@@ -32,6 +32,8 @@ nlohmann::json EngineJson(const EngineStats& s) {
       {"sqes", s.sqes},
       {"cqes", s.cqes},
       {"splices", s.splices},
+      {"min_rate_checks", s.min_rate_checks},
+      {"min_rate_cuts", s.min_rate_cuts},
       {"backend_note", s.backend_note},
   };
 }
