@@ -209,6 +209,31 @@ TEST_P(RelayTest, BothDirectionsByteExact) {
   }
 }
 
+// The largest relay the issue asks for, 64 MiB and an odd byte, one way:
+// many pipe fills and drains, short splices and full sockets on the way.
+TEST_P(RelayTest, SixtyFourMebibytesByteExact) {
+  Relay relay = MakeRelay(transport());
+  const std::string data = RandomBytes(64 * 1024 * 1024 + 3, 41);
+  TransferResult result;
+  ASSERT_THAT(engine_
+                  ->Submit({.socket_fd = relay.client(),
+                            .file_fd = relay.upstream()},
+                           [&](TransferId, const TransferResult& r) {
+                             result = r;
+                             ::shutdown(relay.client(), SHUT_WR);
+                           })
+                  .status(),
+              IsOk());
+  Drainer client_reads(relay.client_app(), kLimit);
+  Writer upstream_writes(relay.upstream_app(), data);
+  ASSERT_TRUE(testing::RunFor(*engine_, kLimit));
+  EXPECT_THAT(result.status, IsOk());
+  EXPECT_EQ(result.bytes_sent, data.size());
+  EXPECT_EQ(result.bytes_received, data.size());
+  EXPECT_EQ(FirstDifference(client_reads.Join(), data), "");
+  relays_.push_back(std::move(relay));
+}
+
 // With a count, an upstream that ends first is OutOfRange with exact
 // counts; the engine never reads past the count.
 TEST_P(RelayTest, CountedRelayEndsAtCountOrEarlyEof) {
