@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "engine/backend.h"
@@ -43,9 +44,17 @@ struct Engine::Impl {
   EngineStats stats;
   internal::RealClock clock;
   internal::KernelSendQueue send_queue;
-  // The sockets and stream sources of live transfers, held non-blocking;
-  // declared before the scheduler, whose callbacks release them.
-  internal::NonBlockingFds nonblocking;
+  // The sockets and stream sources of live transfers and registered
+  // streams, held non-blocking; declared before the scheduler, whose
+  // callbacks release them.
+  internal::NonBlockingFds nonblocking{&stats.submit_syscalls};
+  // What RegisterFd() learned of each registered fd: its facts as a source,
+  // and whether it is a stream socket (a destination needs no check).
+  struct Registered {
+    internal::SourceFacts source;
+    bool stream_socket = false;
+  };
+  absl::flat_hash_map<int, Registered> registered;
   std::unique_ptr<Backend> backend;
   std::unique_ptr<Scheduler> scheduler;
   // Sockets with a live transfer: a second transfer on one would interleave
@@ -219,8 +228,26 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
   }
   const int socket_fd = spec.socket_fd;
   const int file_fd = spec.file_fd;
+  SLUICE_RETURN_IF_ERROR(internal::CheckSpec(spec));
+  // A registered fd was checked once, at RegisterFd(); a regular file
+  // without a count is asked its size again (sent up to its size now).
+  const auto file = impl_->registered.find(file_fd);
+  internal::SourceFacts source;
+  if (file != impl_->registered.end() &&
+      (spec.count.has_value() ||
+       file->second.source.kind != internal::SourceKind::kRegularFile)) {
+    source = file->second.source;
+  } else {
+    impl_->stats.submit_syscalls += 2;
+    SLUICE_ASSIGN_OR_RETURN(source, internal::ProbeSource(file_fd));
+  }
+  if (const auto socket = impl_->registered.find(socket_fd);
+      socket == impl_->registered.end() || !socket->second.stream_socket) {
+    ++impl_->stats.submit_syscalls;
+    SLUICE_RETURN_IF_ERROR(internal::CheckSocket(socket_fd));
+  }
   SLUICE_ASSIGN_OR_RETURN(TransferPlan plan,
-                          internal::PlanTransfer(std::move(spec)));
+                          internal::PlanFrom(std::move(spec), source));
   if (impl_->busy_sockets.contains(socket_fd)) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "socket fd %d already has a live transfer on this engine", socket_fd));
@@ -257,6 +284,36 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
   impl_->busy_sockets.insert(socket_fd);
   impl_->UpdateWake();
   return *id;
+}
+
+absl::Status Engine::RegisterFd(int fd) {
+  if (fd < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("fd %d is not an fd", fd));
+  }
+  if (impl_->registered.contains(fd)) return absl::OkStatus();
+  impl_->stats.submit_syscalls += 2;
+  SLUICE_ASSIGN_OR_RETURN(internal::SourceFacts source,
+                          internal::ProbeSource(fd));
+  Impl::Registered facts{.source = source};
+  if (source.kind == internal::SourceKind::kStream) {
+    // A socket may be a destination: SOCK_STREAM only. A pipe or device is
+    // a source alone.
+    ++impl_->stats.submit_syscalls;
+    facts.stream_socket = internal::CheckSocket(fd).ok();
+    SLUICE_RETURN_IF_ERROR(impl_->nonblocking.Acquire(fd));
+  }
+  impl_->registered.emplace(fd, facts);
+  return absl::OkStatus();
+}
+
+void Engine::ForgetFd(int fd) {
+  const auto it = impl_->registered.find(fd);
+  if (it == impl_->registered.end()) return;
+  if (it->second.source.kind == internal::SourceKind::kStream) {
+    impl_->nonblocking.Release(fd);
+  }
+  impl_->registered.erase(it);
 }
 
 bool Engine::Cancel(TransferId id) {

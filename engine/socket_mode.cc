@@ -40,7 +40,9 @@ absl::Status NonBlockingFds::Acquire(int fd) {
     return absl::OkStatus();
   }
   absl::StatusOr<NonBlockingScope> scope = NonBlockingScope::Enter(fd);
+  ++*syscalls_;
   if (!scope.ok()) return scope.status();
+  if (scope->changed()) ++*syscalls_;
   held_.try_emplace(fd, Holder{1, *std::move(scope)});
   return absl::OkStatus();
 }
@@ -48,6 +50,7 @@ absl::Status NonBlockingFds::Acquire(int fd) {
 void NonBlockingFds::Release(int fd) {
   const auto it = held_.find(fd);
   if (it == held_.end() || --it->second.transfers > 0) return;
+  if (it->second.scope.changed()) ++*syscalls_;
   held_.erase(it);  // the scope restores the flags
 }
 

@@ -9,6 +9,8 @@
 #ifndef SLUICE_ENGINE_SOCKET_MODE_H_
 #define SLUICE_ENGINE_SOCKET_MODE_H_
 
+#include <cstdint>
+
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -27,6 +29,8 @@ class NonBlockingScope {
 
   // Puts the original flags back; later calls do nothing.
   void Restore();
+  // Whether Enter() changed the flags (so Restore() will).
+  bool changed() const { return was_blocking_; }
 
  private:
   NonBlockingScope(int fd, int original_flags, bool was_blocking)
@@ -39,6 +43,9 @@ class NonBlockingScope {
 
 class NonBlockingFds {
  public:
+  // Counts the fcntl() calls it makes in `*syscalls`, which must outlive it.
+  explicit NonBlockingFds(uint64_t* syscalls) : syscalls_(syscalls) {}
+
   // Makes `fd` non-blocking unless a live transfer already holds it so.
   [[nodiscard]] absl::Status Acquire(int fd);
   // One transfer is done with `fd`; the last one puts its flags back.
@@ -49,6 +56,7 @@ class NonBlockingFds {
     int transfers;
     NonBlockingScope scope;
   };
+  uint64_t* syscalls_;
   absl::node_hash_map<int, Holder> held_;
 };
 

@@ -148,6 +148,26 @@ class Engine {
   [[nodiscard]] absl::StatusOr<TransferId> Submit(TransferSpec spec,
                                                   DoneCallback done);
 
+  // Registering an fd is optional; it makes Submit() cheaper for a socket
+  // or file that many transfers use (a keep-alive connection, a cached
+  // file). Submit() checks its fds with four system calls every time (the
+  // source's type and access mode, the socket's type, the socket's flags);
+  // a registered fd is checked once, here, and a registered socket or pipe
+  // is made non-blocking once and stays so until ForgetFd(). A registered
+  // regular file is treated as the file it was here: Submit() without a
+  // count still asks its size; with one, it asks nothing.
+  //
+  // The host must call ForgetFd() before it closes a registered fd: the
+  // engine cannot tell a closed and reused fd number from the one it
+  // checked, and would treat the new one as the old. Registering twice is
+  // a no-op. Errors as Submit()'s for the same fd (not open, a directory,
+  // not readable; a socket that is not SOCK_STREAM can be registered as a
+  // source only, and Submit() refuses it as a destination).
+  [[nodiscard]] absl::Status RegisterFd(int fd);
+  // Forgets what RegisterFd() learned; a socket or pipe gets its flags
+  // back once no live transfer uses it. A no-op for an fd not registered.
+  void ForgetFd(int fd);
+
   // Ends a live transfer with Cancelled; its callback still runs once, from
   // the next Poll(). Returns false if `id` names no live transfer.
   bool Cancel(TransferId id);

@@ -44,6 +44,12 @@ struct EngineStats {
   uint64_t turns = 0;
   // System calls the backend made (reads, writes, sendfile, epoll, submit).
   uint64_t syscalls = 0;
+  // System calls Submit() made to check the fds (fstat, fcntl, getsockopt)
+  // and to make them non-blocking and back: 4 per transfer whose socket
+  // the host keeps non-blocking (6 with a blocking one: its flags set and
+  // put back), none on registered fds (Engine::RegisterFd(); 2 for a
+  // registered regular file sent without a count: its size).
+  uint64_t submit_syscalls = 0;
   // Times a transfer found its socket full and waited for writability.
   uint64_t would_block = 0;
   // io_uring only: submit calls, the SQEs and CQEs they carried, and the

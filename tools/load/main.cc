@@ -104,6 +104,11 @@ ABSL_FLAG(bool, avoid_cold_reads, true,
           "ask whether a range is in the page cache before reading it on the "
           "engine thread, and read cold ranges off it "
           "(EngineOptions::avoid_cold_reads)");
+ABSL_FLAG(bool, register_fds, true,
+          "register each connection's socket and every object file with the "
+          "engine once (Engine::RegisterFd), so Submit() makes no fd checks "
+          "of its own; false: every Submit() checks its fds (calls/xfer "
+          "counts those checks either way)");
 ABSL_FLAG(bool, soak, false,
           "soak: run --transfers (default 1000000) transfers per backend and "
           "transport with random cancels, deadlines and peer resets, verify "
@@ -439,6 +444,7 @@ int RunSender() {
   config.engine.uring_data_path = uring_path;
   config.engine.avoid_cold_reads = absl::GetFlag(FLAGS_avoid_cold_reads);
   config.cold_fraction = cold_fraction;
+  config.register_fds = absl::GetFlag(FLAGS_register_fds);
   config.engine.iowq_max_workers =
       static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_iowq_workers)));
   config.target = target;
@@ -545,6 +551,7 @@ int RunSender() {
         {"rounds", rounds},
         {"uring_path", std::string(DataPathName(uring_path))},
         {"avoid_cold_reads", config.engine.avoid_cold_reads},
+        {"register_fds", config.register_fds},
         {"cold", cold_fraction},
         {"sink", target.ToString()},
         {"sink_ack", sink_ack},

@@ -51,6 +51,9 @@ struct RoundConfig {
   // Whether the sink answers each connection's end with an Ack (sink.h).
   // false: a sink that is not sluice-load's; the round is unreconciled.
   bool sink_ack = true;
+  // Register every connection's socket and object's fd with each engine
+  // (Engine::RegisterFd) for the round.
+  bool register_fds = true;
 };
 
 enum class Reconciliation {
