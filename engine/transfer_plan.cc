@@ -111,6 +111,7 @@ absl::StatusOr<TransferPlan> PlanTransfer(TransferSpec spec) {
   plan.idle_timeout = spec.idle_timeout;
   plan.deadline = spec.deadline;
   plan.min_rate = spec.min_rate;
+  plan.report_delivery = spec.report_delivery;
   plan.length = spec.count;
   plan.length_promised = spec.count.has_value();
   if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
