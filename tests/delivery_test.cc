@@ -3,7 +3,8 @@
 // Delivered bytes (TransferSpec::report_delivery) on every backend: what
 // the peer acknowledged and what still waited unsent, checked against the
 // kernel's own counters read by the test. TCP reports them; a unix socket
-// reports nullopt.
+// reports nullopt. And EngineOptions::notsent_lowat, which bounds the
+// unsent bytes: set for the transfer, put back before its callback.
 
 #include <fcntl.h>
 #include <linux/sockios.h>
@@ -294,6 +295,53 @@ TEST_P(DeliveryTest, NotAskedIsNotReportedNorProbed) {
   EXPECT_EQ(engine_->stats().delivery_probes, 0u);
   pair_.sender.reset();
   EXPECT_EQ(drainer.Join().size(), 64u << 10);
+}
+
+// The socket's TCP_NOTSENT_LOWAT; -1 where it has none (a unix socket).
+int NotSentLowat(int fd) {
+  int value = -1;
+  socklen_t length = sizeof(value);
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &value, &length) != 0) {
+    return -1;
+  }
+  return value;
+}
+
+// EngineOptions::notsent_lowat holds while the transfer runs; the socket's
+// own value is back before the callback.
+TEST_P(DeliveryTest, NotSentLowatHoldsForTheTransferOnly) {
+  EngineOptions with_lowat = options();
+  with_lowat.notsent_lowat = 16384;
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(with_lowat);
+  ASSERT_THAT(engine, IsOk());
+  const int sender = pair_.sender.get();
+  // The host's own value, which must come back.
+  const int own = 99999;
+  if (tcp()) {
+    ASSERT_EQ(
+        ::setsockopt(sender, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &own, sizeof(own)),
+        0);
+  }
+  const int expected_after = tcp() ? own : -1;
+  PatternFile file(8 << 20);
+  TransferResult result;
+  int in_callback = -2;
+  absl::StatusOr<TransferId> id =
+      (*engine)->Submit({.socket_fd = sender, .file_fd = file.fd()},
+                        [&](TransferId, const TransferResult& r) {
+                          result = r;
+                          in_callback = NotSentLowat(sender);
+                        });
+  ASSERT_THAT(id, IsOk());
+  EXPECT_EQ(NotSentLowat(sender), tcp() ? 16384 : -1);
+  ASSERT_THAT((*engine)->Poll(absl::Milliseconds(10)), IsOk());
+  EXPECT_EQ(NotSentLowat(sender), tcp() ? 16384 : -1);
+  // Nobody reads: the transfer is still live; end it.
+  ASSERT_TRUE((*engine)->Cancel(*id));
+  ASSERT_THAT((*engine)->Run(), IsOk());
+  EXPECT_THAT(result.status, StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(in_callback, expected_after);
+  EXPECT_EQ(NotSentLowat(sender), expected_after);
 }
 
 INSTANTIATE_TEST_SUITE_P(
