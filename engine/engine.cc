@@ -13,6 +13,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_format.h"
 #include "engine/backend.h"
 #include "engine/backend_factory.h"
@@ -55,6 +56,11 @@ struct Engine::Impl {
     bool stream_socket = false;
   };
   absl::flat_hash_map<int, Registered> registered;
+  // EngineOptions::notsent_lowat, and the sockets it is set on now (one
+  // live transfer per socket); declared before the scheduler for the same
+  // reason.
+  std::optional<uint32_t> notsent_lowat;
+  absl::node_hash_map<int, internal::NotSentLowatScope> lowat_scopes;
   std::unique_ptr<Backend> backend;
   std::unique_ptr<Scheduler> scheduler;
   // Sockets with a live transfer: a second transfer on one would interleave
@@ -183,6 +189,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     return absl::InvalidArgumentError("EngineOptions.max_active must be > 0");
   }
   auto impl = std::make_unique<Impl>();
+  impl->notsent_lowat = options.notsent_lowat;
   SLUICE_ASSIGN_OR_RETURN(impl->backend,
                           internal::CreateBackend(options, impl->stats));
   impl->scheduler = std::make_unique<Scheduler>(
@@ -263,8 +270,16 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
       return held;
     }
   }
+  if (impl_->notsent_lowat.has_value()) {
+    const auto [scope, added] = impl_->lowat_scopes.try_emplace(
+        socket_fd,
+        internal::NotSentLowatScope::Enter(socket_fd, *impl_->notsent_lowat));
+    // getsockopt, then setsockopt now and once more to put it back.
+    impl_->stats.submit_syscalls += added && scope->second.set() ? 3 : 1;
+  }
   Impl* impl = impl_.get();
   const auto release = [impl, socket_fd, file_fd, stream_source] {
+    impl->lowat_scopes.erase(socket_fd);  // puts the socket's value back
     impl->nonblocking.Release(socket_fd);
     if (stream_source) impl->nonblocking.Release(file_fd);
   };

@@ -159,6 +159,16 @@ void Scheduler::Admit(absl::Time now) {
     slot->opened = true;
     ++active_;
     slot->handle = backend_.Open(id, slot->plan.endpoints);
+    if (slot->plan.report_delivery) {
+      const int fd = slot->plan.endpoints.socket_fd;
+      slot->acked_at_start = send_queue_.Tcp(fd).bytes_acked;
+      ++stats_.delivery_probes;
+      // Not a TCP socket (or too old a kernel): nothing more to ask.
+      if (slot->acked_at_start.has_value()) {
+        slot->queued_at_start = send_queue_.Queued(fd);
+        ++stats_.delivery_probes;
+      }
+    }
     runnable_.push_back(id);
     if (slot->plan.min_rate.has_value()) {
       // Queued time never counts against the floor. Without a grace the
@@ -426,7 +436,35 @@ TransferResult Scheduler::ResultOf(const Slot& slot, absl::Status status) {
   result.backend = slot.carrier;
   result.data_path = MainPath(slot);
   result.cold_bytes = slot.cold_bytes;
+  if (slot.plan.report_delivery) ReportDelivery(slot, result);
   return result;
+}
+
+void Scheduler::ReportDelivery(const Slot& slot, TransferResult& result) {
+  // A transfer cancelled while queued was never admitted: nothing sampled,
+  // nothing sent, nothing to ask.
+  if (!slot.acked_at_start.has_value()) return;
+  const TcpSendState end = send_queue_.Tcp(slot.plan.endpoints.socket_fd);
+  ++stats_.delivery_probes;
+  const uint64_t accepted =
+      slot.header_sent + slot.bytes_sent + slot.trailer_sent;
+  if (slot.queued_at_start.has_value() && end.bytes_acked.has_value() &&
+      *end.bytes_acked >= *slot.acked_at_start) {
+    // The first acknowledgements after admission are for what earlier
+    // writes had queued; only the growth past those is this transfer's.
+    // The cap keeps the contract where the host queued a FIN before
+    // (shutdown(SHUT_WR)), whose acknowledgement counts one.
+    const uint64_t grown = *end.bytes_acked - *slot.acked_at_start;
+    const uint64_t earlier = *slot.queued_at_start;
+    result.bytes_acked =
+        std::min(grown > earlier ? grown - earlier : 0, accepted);
+  }
+  // The send buffer is a FIFO: what waits unsent is the tail of what was
+  // written, this transfer's last bytes (an earlier write's too only when
+  // all of this transfer's wait).
+  if (end.not_sent.has_value()) {
+    result.bytes_unsent = std::min<uint64_t>(*end.not_sent, accepted);
+  }
 }
 
 DataPath Scheduler::MainPath(const Slot& slot) {

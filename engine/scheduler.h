@@ -12,8 +12,8 @@
 // bounds how long a turn waits), cancellation, and the
 // header -> file -> trailer phases. Its timers run on the Clock's monotonic
 // time (see clock.h). It reads time only through a Clock and
-// talks to the OS only through a Backend, so it is tested on fake time
-// against a fake backend.
+// talks to the OS only through a Backend and a SendQueue, so it is tested
+// on fake time against a fake backend.
 
 #ifndef SLUICE_ENGINE_SCHEDULER_H_
 #define SLUICE_ENGINE_SCHEDULER_H_
@@ -62,6 +62,9 @@ struct TransferPlan {
   // clock's monotonic timeline, where every timer runs.
   absl::Time deadline = absl::InfiniteFuture();
   std::optional<MinRate> min_rate;
+  // Sample the socket's TCP send state at admission and at the end (see
+  // TransferSpec::report_delivery).
+  bool report_delivery = false;
 };
 
 struct SchedulerOptions {
@@ -153,6 +156,11 @@ class Scheduler {
     // A stream source's bytes the backend read and still holds (see
     // PushOutcome::held_bytes), as of the last outcome.
     uint64_t held_bytes = 0;
+    // With report_delivery, taken at admission: tcpi_bytes_acked, and the
+    // bytes earlier writes still had unacknowledged (SIOCOUTQ); nullopt
+    // where the kernel could not tell.
+    std::optional<uint64_t> acked_at_start;
+    std::optional<uint64_t> queued_at_start;
   };
 
   struct Completion {
@@ -190,8 +198,11 @@ class Scheduler {
   absl::Status EndingStatus(const Slot& slot, EndReason reason) const;
   void End(uint32_t index, absl::Status status);
   bool AllSent(const Slot& slot) const;
-  // What the slot's callback is told, ending with `status`.
-  static TransferResult ResultOf(const Slot& slot, absl::Status status);
+  // What the slot's callback is told, ending with `status` (with
+  // report_delivery, after a last sample of the socket).
+  TransferResult ResultOf(const Slot& slot, absl::Status status);
+  // With report_delivery: how far the slot's bytes got, into `result`.
+  void ReportDelivery(const Slot& slot, TransferResult& result);
   // The path that carried most of the slot's file bytes.
   static DataPath MainPath(const Slot& slot);
   uint64_t FileLeft(const Slot& slot) const;

@@ -5,6 +5,8 @@
 // NonBlockingFds: the same for every fd of an engine's live transfers,
 // counted, so that transfers sharing an fd (a relay in each direction
 // shares both sockets) put its flags back only when the last one ends.
+// NotSentLowatScope: sets TCP_NOTSENT_LOWAT on a transfer's socket and puts
+// the socket's own value back afterwards.
 
 #ifndef SLUICE_ENGINE_SOCKET_MODE_H_
 #define SLUICE_ENGINE_SOCKET_MODE_H_
@@ -39,6 +41,34 @@ class NonBlockingScope {
   int fd_;
   int original_flags_;
   bool was_blocking_;
+};
+
+class NotSentLowatScope {
+ public:
+  // Sets TCP_NOTSENT_LOWAT on `fd` to `bytes`, keeping its value to put
+  // back. Never fails: a socket that refuses (not TCP, an old kernel) is
+  // left as it is, and the scope does nothing.
+  static NotSentLowatScope Enter(int fd, uint32_t bytes);
+
+  NotSentLowatScope(NotSentLowatScope&& other) noexcept;
+  NotSentLowatScope& operator=(NotSentLowatScope&&) = delete;
+  NotSentLowatScope(const NotSentLowatScope&) = delete;
+  ~NotSentLowatScope() { Restore(); }
+
+  // Puts the original value back; later calls do nothing.
+  void Restore();
+  // Whether Enter() set the option (so Restore() will put it back).
+  bool set() const { return set_; }
+
+ private:
+  NotSentLowatScope(int fd, int original, bool set)
+      : fd_(fd), original_(original), set_(set) {}
+
+  int fd_;
+  // As getsockopt() gave it: 0 means "the sysctl's", and setting 0 back
+  // restores exactly that.
+  int original_;
+  bool set_;
 };
 
 class NonBlockingFds {

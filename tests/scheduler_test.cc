@@ -203,6 +203,105 @@ TEST_F(SchedulerTest, BackendErrorEndsTransferWithProgress) {
   EXPECT_EQ(ResultOf(id)->bytes_sent, 10u);
 }
 
+// report_delivery: one TCP_INFO sample at admission (with the send queue
+// earlier writes left), one at the end, and the difference in the result.
+TEST_F(SchedulerTest, DeliveryIsSampledAtAdmissionAndAtTheEnd) {
+  Make({.quantum_bytes = 1000});
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  // An earlier response on the connection still has 200 bytes unacked.
+  send_queue_.SetTcp(kSocketFd, {.bytes_acked = 1000, .not_sent = 0});
+  send_queue_.Set(kSocketFd, 200);
+  TransferPlan plan = Plan(2500);
+  plan.header = "head";
+  plan.trailer = "tail";
+  plan.report_delivery = true;
+  const TransferId id = Submit(std::move(plan));
+  EXPECT_EQ(send_queue_.tcp_asked(), 1);
+  EXPECT_EQ(send_queue_.asked(), 1);
+
+  // By the end the peer acked the earlier 200 and 2,000 of this transfer's
+  // 2,508 bytes; 300 were never sent.
+  send_queue_.SetTcp(kSocketFd,
+                     {.bytes_acked = 1000 + 200 + 2000, .not_sent = 300});
+  RunToEnd();
+  const TransferResult* result = ResultOf(id);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, IsOk());
+  EXPECT_EQ(result->bytes_acked, std::optional<uint64_t>(2000));
+  EXPECT_EQ(result->bytes_unsent, std::optional<uint64_t>(300));
+  EXPECT_EQ(send_queue_.tcp_asked(), 2);
+  EXPECT_EQ(send_queue_.asked(), 1);
+  EXPECT_EQ(stats_.delivery_probes, 3u);
+}
+
+TEST_F(SchedulerTest, DeliveryNeverExceedsTheTransfersBytes) {
+  Make();
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  send_queue_.SetTcp(kSocketFd, {.bytes_acked = 1, .not_sent = 0});
+  send_queue_.Set(kSocketFd, 0);
+  TransferPlan plan = Plan(100);
+  plan.report_delivery = true;
+  const TransferId id = Submit(std::move(plan));
+  // A FIN the host queued earlier is acked too; the buffer holds bytes of
+  // an earlier write behind which all of this transfer's wait.
+  send_queue_.SetTcp(kSocketFd, {.bytes_acked = 1 + 101, .not_sent = 5000});
+  RunToEnd();
+  const TransferResult* result = ResultOf(id);
+  ASSERT_NE(result, nullptr);
+  EXPECT_EQ(result->bytes_acked, std::optional<uint64_t>(100));
+  EXPECT_EQ(result->bytes_unsent, std::optional<uint64_t>(100));
+}
+
+TEST_F(SchedulerTest, DeliveryNotAskedForIsNeitherSampledNorReported) {
+  Make();
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  send_queue_.SetTcp(kSocketFd, {.bytes_acked = 0, .not_sent = 0});
+  send_queue_.Set(kSocketFd, 0);
+  const TransferId id = Submit(Plan(100));
+  RunToEnd();
+  const TransferResult* result = ResultOf(id);
+  ASSERT_NE(result, nullptr);
+  EXPECT_EQ(result->bytes_acked, std::nullopt);
+  EXPECT_EQ(result->bytes_unsent, std::nullopt);
+  EXPECT_EQ(send_queue_.tcp_asked(), 0);
+  EXPECT_EQ(send_queue_.asked(), 0);
+  EXPECT_EQ(stats_.delivery_probes, 0u);
+}
+
+// A unix socket: TCP_INFO tells nothing at admission, so nothing more is
+// asked, then or at the end.
+TEST_F(SchedulerTest, DeliveryOnASocketTheKernelCannotTellIsUnknown) {
+  Make();
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  TransferPlan plan = Plan(100);
+  plan.report_delivery = true;
+  const TransferId id = Submit(std::move(plan));
+  RunToEnd();
+  const TransferResult* result = ResultOf(id);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, IsOk());
+  EXPECT_EQ(result->bytes_acked, std::nullopt);
+  EXPECT_EQ(result->bytes_unsent, std::nullopt);
+  EXPECT_EQ(send_queue_.tcp_asked(), 1);
+  EXPECT_EQ(send_queue_.asked(), 0);
+}
+
+TEST_F(SchedulerTest, DeliveryOfATransferCancelledWhileQueuedIsNotAsked) {
+  Make({.max_active = 1});
+  send_queue_.SetTcp(kSocketFd, {.bytes_acked = 0, .not_sent = 0});
+  send_queue_.Set(kSocketFd, 0);
+  const TransferId running = Submit(Plan(10));
+  TransferPlan plan = Plan(10);
+  plan.report_delivery = true;
+  const TransferId queued = Submit(std::move(plan));
+  EXPECT_TRUE(scheduler_->Cancel(queued));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_NE(ResultOf(queued), nullptr);
+  EXPECT_EQ(ResultOf(queued)->bytes_acked, std::nullopt);
+  EXPECT_EQ(send_queue_.tcp_asked(), 0);
+  EXPECT_TRUE(scheduler_->Cancel(running));
+}
+
 TEST_F(SchedulerTest, AdmitsAtMostMaxActiveInFifoOrder) {
   Make({.max_active = 2});
   backend_.AutoAnswer(FakeBackend::MoveAll);

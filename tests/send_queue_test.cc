@@ -76,11 +76,55 @@ TEST_P(SendQueueTest, ShrinksAsThePeerTakesBytes) {
   EXPECT_LT(*now, *full);
 }
 
+// TCP_INFO: a TCP socket's acknowledged and unsent bytes; a unix socket's
+// are unknown.
+TEST_P(SendQueueTest, TcpStateIsKnownOnlyOnTcp) {
+  if (!TransportAvailable(GetParam())) GTEST_SKIP() << "no such transport";
+  auto pair = MakeStreamPair(GetParam());
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  const int sender = pair->sender.get();
+  KernelSendQueue queue;
+  const TcpSendState before = queue.Tcp(sender);
+  if (GetParam() == Transport::kUnix) {
+    EXPECT_EQ(before.bytes_acked, std::nullopt);
+    EXPECT_EQ(before.not_sent, std::nullopt);
+    return;
+  }
+  if (!before.not_sent.has_value()) {
+    GTEST_SKIP() << "this build or kernel has no tcpi_notsent_bytes";
+  }
+  ASSERT_TRUE(before.bytes_acked.has_value());
+  EXPECT_EQ(before.not_sent, std::optional<uint64_t>(0));
+  // The peer reads 1,000 bytes; the sender's count grows by exactly that
+  // once they are acknowledged (bounded: 1,000 short polls).
+  const std::string bytes(1000, 'x');
+  ASSERT_EQ(::send(sender, bytes.data(), bytes.size(), 0), 1000);
+  char buffer[1000];
+  size_t read = 0;
+  while (read < sizeof(buffer)) {
+    const ssize_t n =
+        ::recv(pair->receiver.get(), buffer + read, sizeof(buffer) - read, 0);
+    ASSERT_GT(n, 0);
+    read += static_cast<size_t>(n);
+  }
+  TcpSendState after = queue.Tcp(sender);
+  for (int i = 0; i < 1000 && after.bytes_acked.has_value() &&
+                  *after.bytes_acked < *before.bytes_acked + 1000;
+       ++i) {
+    ::poll(nullptr, 0, 10);
+    after = queue.Tcp(sender);
+  }
+  ASSERT_TRUE(after.bytes_acked.has_value());
+  EXPECT_EQ(*after.bytes_acked - *before.bytes_acked, 1000u);
+  EXPECT_EQ(after.not_sent, std::optional<uint64_t>(0));
+}
+
 TEST(SendQueueTest, NotASocketIsUnknown) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   KernelSendQueue queue;
   EXPECT_EQ(queue.Queued(fds[0]), std::nullopt);
+  EXPECT_EQ(queue.Tcp(fds[0]).bytes_acked, std::nullopt);
   ::close(fds[0]);
   ::close(fds[1]);
 }

@@ -35,6 +35,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -79,6 +80,16 @@ struct EngineOptions {
   // blocks in one read at a time; more cold transfers queue). 0: none,
   // cold ranges are read on the engine thread.
   uint32_t cold_read_threads = 2;
+
+  // TCP_NOTSENT_LOWAT for every TCP socket while it carries a transfer: the
+  // kernel then reports the socket writable only while fewer than this many
+  // bytes wait unsent in its buffer, so little data queues behind a slow
+  // peer (better fairness and latency for whoever multiplexes on top; see
+  // TransferResult::bytes_unsent). Set at Submit() and the socket's own
+  // value put back before the done callback, as its flags are. Two syscalls
+  // at Submit() and one at the end; nullopt (default): the socket is left
+  // alone. Unix sockets and kernels without the option are left alone.
+  std::optional<uint32_t> notsent_lowat = std::nullopt;
 
   // The rest is io_uring only.
   //

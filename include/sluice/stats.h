@@ -81,6 +81,11 @@ struct EngineStats {
   uint64_t min_rate_checks = 0;
   uint64_t min_rate_cuts = 0;
 
+  // Delivered bytes (TransferSpec::report_delivery): calls made to ask the
+  // kernel (TCP_INFO, SIOCOUTQ), outside `syscalls`, which counts the
+  // backend's. Zero while no transfer asks.
+  uint64_t delivery_probes = 0;
+
   // Why a kAuto engine did not take a better backend ("" when it did).
   std::string backend_note;
 

@@ -82,6 +82,18 @@
 //   min_rate with a zero rate, a window     InvalidArgument from Submit(),
 //   not positive and finite, or a grace     naming the socket fd
 //   negative or infinite
+//   report_delivery, TCP socket             bytes_acked: this transfer's
+//                                           bytes the peer acknowledged by
+//                                           the end, <= header + file +
+//                                           trailer bytes sent, and equal
+//                                           to it once the peer has read
+//                                           and acknowledged them all;
+//                                           bytes_unsent: its bytes still
+//                                           waiting unsent in the socket
+//                                           buffer at the end
+//   report_delivery, unix socket (or a      bytes_acked, bytes_unsent
+//   kernel without TCP_INFO's fields);      nullopt
+//   report_delivery not set
 //   Engine::Cancel(id)                      Cancelled
 //   engine destroyed with the transfer live Cancelled, from the destructor
 //                                           (Internal where the engine's
@@ -216,6 +228,13 @@ struct TransferSpec {
   // upstream) or an engine too busy to push is slow too: the floor cannot
   // tell them from a slow peer.
   std::optional<MinRate> min_rate = std::nullopt;
+  // Report how far the bytes got on a TCP socket (TransferResult's
+  // bytes_acked and bytes_unsent): what the peer acknowledged, and what was
+  // still unsent when the transfer ended, not merely what the socket
+  // accepted. Off by default, because it costs three syscalls per transfer:
+  // getsockopt(TCP_INFO) and ioctl(SIOCOUTQ) at admission,
+  // getsockopt(TCP_INFO) at the end. Nothing is asked when it is off.
+  bool report_delivery = false;
 };
 
 struct TransferResult {
@@ -244,6 +263,29 @@ struct TransferResult {
   // File bytes that came from ranges not in the page cache, read off the
   // engine thread (see EngineOptions::avoid_cold_reads).
   uint64_t cold_bytes = 0;
+  // With TransferSpec::report_delivery on a TCP socket: of this transfer's
+  // header, file and trailer bytes the socket accepted, how many the peer
+  // had acknowledged (TCP: received; not necessarily read by the
+  // application) when the transfer ended. Measured as the growth of
+  // TCP_INFO's tcpi_bytes_acked from admission to the end, less the bytes
+  // earlier writes still had unacknowledged at admission (SIOCOUTQ), so
+  // neither the SYN nor a previous response on a keep-alive connection is
+  // counted. Always <= header_bytes_sent + bytes_sent + trailer_bytes_sent;
+  // equal to it once the peer has acknowledged everything before the end.
+  // The callback runs after the sample: acknowledgements that arrive
+  // between the two are not counted. nullopt when not asked, on a unix
+  // socket, or where the kernel cannot tell (TCP_INFO without the field,
+  // before Linux 4.2; no SIOCOUTQ).
+  std::optional<uint64_t> bytes_acked = std::nullopt;
+  // With report_delivery on a TCP socket: of this transfer's bytes, how many
+  // still waited unsent in the socket's send buffer when the transfer ended
+  // (tcpi_notsent_bytes, the same count as ioctl(SIOCOUTQNSD): written but
+  // not yet transmitted, held back by the peer's window or congestion
+  // control; never counts bytes sent but unacknowledged). What was sent but
+  // not yet acknowledged is the rest: header_bytes_sent + bytes_sent +
+  // trailer_bytes_sent - bytes_acked - bytes_unsent. nullopt as for
+  // bytes_acked (TCP_INFO without the field: before Linux 4.6).
+  std::optional<uint64_t> bytes_unsent = std::nullopt;
 };
 
 // Runs exactly once per accepted transfer, on the thread that polls the

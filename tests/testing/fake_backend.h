@@ -52,12 +52,26 @@ class FakeSendQueue final : public internal::SendQueue {
     if (it == queued_.end()) return std::nullopt;
     return it->second;
   }
+  // TCP state the test sets by socket fd; all unknown by default, as on a
+  // unix socket.
+  internal::TcpSendState Tcp(int socket_fd) override {
+    ++tcp_asked_;
+    auto it = tcp_.find(socket_fd);
+    if (it == tcp_.end()) return {};
+    return it->second;
+  }
   void Set(int socket_fd, uint64_t bytes) { queued_[socket_fd] = bytes; }
+  void SetTcp(int socket_fd, internal::TcpSendState state) {
+    tcp_[socket_fd] = state;
+  }
   int asked() const { return asked_; }
+  int tcp_asked() const { return tcp_asked_; }
 
  private:
   absl::flat_hash_map<int, uint64_t> queued_;
+  absl::flat_hash_map<int, internal::TcpSendState> tcp_;
   int asked_ = 0;
+  int tcp_asked_ = 0;
 };
 
 class FakeBackend final : public internal::Backend {
