@@ -194,6 +194,11 @@ void Worker::OnAccepted(UniqueFd fd) {
     return;  // the Connection's UniqueFd closes it
   }
   ++accepted_;
+  // Checked once for the connection's life, so each response's Submit()
+  // makes no fd checks of its own; forgotten in Close(), before the fd
+  // closes and its number may name something else. Unregistered, a
+  // response works all the same.
+  (void)engine_->RegisterFd(c.fd.get());
   connections_.emplace(c.id, std::move(connection));
   Advance(c);
 }
@@ -388,6 +393,8 @@ void Worker::Linger(Connection& c) {
 
 void Worker::Close(Connection& c) {
   SetTimer(c, absl::InfiniteFuture());
+  // Null while Shutdown() destroys the engine (its callbacks may close).
+  if (engine_ != nullptr) engine_->ForgetFd(c.fd.get());
   // Closing the fd also takes it out of the epoll set (no dup exists).
   connections_.erase(c.id);
 }
