@@ -236,17 +236,21 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
   const int socket_fd = spec.socket_fd;
   const int file_fd = spec.file_fd;
   SLUICE_RETURN_IF_ERROR(internal::CheckSpec(spec));
-  // A registered fd was checked once, at RegisterFd(); a regular file
-  // without a count is asked its size again (sent up to its size now).
+  // A registered fd was checked once, at RegisterFd(). A regular file is
+  // asked again when the transfer may reach past the size it had then:
+  // without a count it is sent up to its size now, and the residency probe
+  // must not take a grown file's new ranges for resident.
   const auto file = impl_->registered.find(file_fd);
   internal::SourceFacts source;
   if (file != impl_->registered.end() &&
-      (spec.count.has_value() ||
-       file->second.source.kind != internal::SourceKind::kRegularFile)) {
+      (file->second.source.kind != internal::SourceKind::kRegularFile ||
+       (spec.count.has_value() &&
+        spec.offset + *spec.count <= file->second.source.size))) {
     source = file->second.source;
   } else {
     impl_->stats.submit_syscalls += 2;
     SLUICE_ASSIGN_OR_RETURN(source, internal::ProbeSource(file_fd));
+    if (file != impl_->registered.end()) file->second.source = source;
   }
   if (const auto socket = impl_->registered.find(socket_fd);
       socket == impl_->registered.end() || !socket->second.stream_socket) {

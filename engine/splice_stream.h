@@ -38,6 +38,14 @@ struct StreamPipe {
 // kSocketFull, kSourceDry, kUnsupported (splice cannot read this source; the
 // pipe is empty), or kFailed with push.outcome.error naming the side that
 // failed. splice(2) takes no MSG_NOSIGNAL: call it inside `sigpipe`.
+// Whether a TCP source's next byte is urgent data (SIOCATMARK; false for
+// anything else). splice(2) stops at the urgent mark (tcp_read_sock() ends
+// there) and answers EAGAIN with bytes waiting, which readiness keeps
+// reporting: a relay would spin there for good (or, once the peer sent
+// its FIN, splice answers 0 as if at EOF). read(2) steps over the urgent
+// byte, so at the mark the caller copies from then on.
+bool AtUrgentMark(int fd);
+
 WriteStep SpliceStream(const TransferEndpoints& endpoints, PushProgress& push,
                        const Pipe& pipe, uint64_t& in_pipe, size_t pipe_size,
                        ScopedSigpipeBlock& sigpipe, EngineStats& stats);

@@ -172,13 +172,19 @@ class UringBackend final : public Backend {
         Finish(t, turn);
         return;
       }
+      if (t.socket_full) {
+        // The last push ended on a full socket: wait for room first.
+        t.socket_full = false;
+        ArmPoll(t, t.endpoints.socket_fd, POLLOUT, UringOp::kPollOut);
+        return;
+      }
       const bool file_pending = push.file_pending();
       const DataPath path = file_pending ? PathFor(t) : DataPath::kAuto;
       if (file_pending) {
         const PathStep whole = Path(t, path).AdvanceWhole(t, turn);
         if (whole != PathStep::kDeclined) {
           t.step_path = path;
-          if (!Continue(t, whole)) return;
+          if (!Continue(t, turn, whole)) return;
           continue;
         }
       }
@@ -200,7 +206,7 @@ class UringBackend final : public Backend {
                   : DataPath::kCopy;
           step = Path(t, t.step_path).Advance(t, turn);
         }
-        if (!Continue(t, step)) return;
+        if (!Continue(t, turn, step)) return;
         continue;
       }
       // A source that ended early leaves the trailer to a push of its own,
@@ -215,7 +221,7 @@ class UringBackend final : public Backend {
   }
 
   // Acts on what a path did; true when the push can go on at once.
-  bool Continue(UringTransfer& t, PathStep step) {
+  bool Continue(UringTransfer& t, UringTurn& turn, PathStep step) {
     switch (step) {
       case PathStep::kProgress:
       case PathStep::kFailed:  // Advance() finishes the push
@@ -226,10 +232,24 @@ class UringBackend final : public Backend {
       case PathStep::kSocketFull:
         ++stats_.would_block;
         if (t.cancel_requested) return true;
+        // A push that moved bytes ends here, as the readiness backends'
+        // do, so the scheduler sees the progress now (its idle timer and
+        // minimum rate would otherwise wait up to a whole quantum); the
+        // next push waits for room without trying first.
+        if (t.push.moved_bytes()) {
+          t.socket_full = true;
+          Finish(t, turn);
+          return false;
+        }
         ArmPoll(t, t.endpoints.socket_fd, POLLOUT, UringOp::kPollOut);
         return false;
       case PathStep::kSourceDry:
         if (t.cancel_requested) return true;
+        // The same for a relay whose upstream paused after sending.
+        if (t.push.moved_bytes()) {
+          Finish(t, turn);
+          return false;
+        }
         ArmPoll(t, t.endpoints.file_fd, POLLIN, UringOp::kPollIn);
         return false;
       case PathStep::kNoRoom:
@@ -278,7 +298,7 @@ class UringBackend final : public Backend {
       case UringOp::kReadAhead:
         break;
     }
-    if (Continue(t, step)) Advance(t, turn);
+    if (Continue(t, turn, step)) Advance(t, turn);
   }
 
   // Asks the kernel to stop each request of `t` in flight; the push ends
@@ -310,7 +330,7 @@ class UringBackend final : public Backend {
       return;
     }
     io_uring_prep_send(sqe, t.endpoints.socket_fd, data.data(), data.size(),
-                       flags | MSG_NOSIGNAL);
+                       flags | MSG_NOSIGNAL | MSG_DONTWAIT);
     Track(t, sqe, op);
   }
 
@@ -338,7 +358,10 @@ class UringBackend final : public Backend {
       outcome.held_bytes = t.copy.buffer.pending().size() + t.splice.in_pipe;
       t.copy.buffer.FreeIfEmpty();
     }
-    splice_.EndPush(t);
+    // A pipe holding bytes (the socket filled) stays with the transfer:
+    // they are the next bytes to send, and for a stream they exist nowhere
+    // else. Close() lets it go.
+    if (t.splice.in_pipe == 0) splice_.EndPush(t);
     outcome.cancelled = t.cancel_requested;
     outcome.carrier =
         t.copy_only ? BackendKind::kReadSend : BackendKind::kIoUring;

@@ -43,7 +43,7 @@ PathStep UringCopyPath::AdvanceWhole(UringTransfer& t, UringTurn& turn) {
   copy.message_trailer = trailer.size();
   io_uring_sqe* send = turn.ring.GetSqe();
   io_uring_prep_sendmsg(send, t.endpoints.socket_fd, &copy.message,
-                        MSG_NOSIGNAL);
+                        MSG_NOSIGNAL | MSG_DONTWAIT);
   Track(t, send, UringOp::kSendMsg);
   return PathStep::kInFlight;
 }
@@ -56,9 +56,9 @@ PathStep UringCopyPath::Advance(UringTransfer& t, UringTurn& turn) {
         buffer.pending().substr(0, static_cast<size_t>(push.file_left()));
     io_uring_sqe* sqe = turn.ring.GetSqe();
     if (sqe == nullptr) return PathStep::kNoRoom;
-    io_uring_prep_send(
-        sqe, t.endpoints.socket_fd, data.data(), data.size(),
-        MSG_NOSIGNAL | (push.more_after_file(data.size()) ? MSG_MORE : 0));
+    io_uring_prep_send(sqe, t.endpoints.socket_fd, data.data(), data.size(),
+                       MSG_NOSIGNAL | MSG_DONTWAIT |
+                           (push.more_after_file(data.size()) ? MSG_MORE : 0));
     Track(t, sqe, UringOp::kFileSend);
     return PathStep::kInFlight;
   }
@@ -73,6 +73,10 @@ PathStep UringCopyPath::Advance(UringTransfer& t, UringTurn& turn) {
                               : push.file_position();
   io_uring_prep_read(sqe, t.endpoints.file_fd, room,
                      static_cast<unsigned>(want), offset);
+  // A dry stream answers -EAGAIN rather than io_uring waiting for it
+  // inside the kernel (the sends here carry MSG_DONTWAIT for the same end):
+  // the push can then end and report what it moved (uring_backend.cc).
+  if (t.endpoints.source == SourceKind::kStream) sqe->rw_flags = RWF_NOWAIT;
   Track(t, sqe, UringOp::kRead);
   if (t.cold_source) ReadAhead(t, turn, push.file_position() + want);
   return PathStep::kInFlight;

@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "engine/errno_status.h"
+#include "engine/splice_stream.h"
 
 namespace sluice::internal {
 
@@ -85,13 +86,20 @@ PathStep UringSplicePath::PairDone(UringTransfer& t, UringTurn&) {
   }
   if (t.cancel_requested) return PathStep::kProgress;
   if (in == 0 && splice.in_pipe == 0) {
+    // After a FIN, a splice stopped at TCP urgent data answers 0 too.
+    if (t.endpoints.source == SourceKind::kStream &&
+        AtUrgentMark(t.endpoints.file_fd)) {
+      return PathStep::kUnsupported;
+    }
     push.outcome.file_ended = true;
     return PathStep::kProgress;
   }
   // Only a stream's first half runs on an empty pipe (filled), so nothing
   // waits in it: the pipe goes back to the pool while the source is dry,
   // so relays waiting for their upstream hold none.
-  if (in == -EAGAIN) {
+  if (in == -EAGAIN && t.endpoints.source == SourceKind::kStream) {
+    // Stopped at TCP urgent data, not dry (splice_stream.h).
+    if (AtUrgentMark(t.endpoints.file_fd)) return PathStep::kUnsupported;
     EndPush(t);
     return PathStep::kSourceDry;
   }

@@ -87,6 +87,9 @@ struct UringTransfer : OpenTransfer {
   // copy path, or a zero-copy path refused the source before its first byte.
   bool copy_only = false;
   bool cancel_requested = false;
+  // The last push ended on a full socket (after moving bytes): the next
+  // one waits for writability before trying.
+  bool socket_full = false;
   // Cancel() found no SQE for some of its cancels; Wait() sends them.
   bool cancels_unsent = false;
   // Requests in flight (OpBit(op) each). Only a linked pair runs two at

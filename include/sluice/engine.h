@@ -91,16 +91,21 @@ struct EngineOptions {
   // alone. Unix sockets and kernels without the option are left alone.
   std::optional<uint32_t> notsent_lowat = std::nullopt;
 
-  // The rest is io_uring only.
+  // The rest is io_uring only, but for the pipe pool (`pipe_size`,
+  // `max_pipes`), which the sendfile backend's relays use too.
   //
-  // How the file bytes of a regular file move. Sources no zero-copy call can
-  // read always take kCopy. kAuto, the policy, splices a push when the
+  // How the file bytes move. A stream (a relay's socket, a pipe) splices
+  // on the engine thread through a pooled pipe, unless kCopy is asked for
+  // (then read + send) or kSplice (then IORING_OP_SPLICE on io-wq); what
+  // splice cannot read copies. For a regular file kAuto, the policy, splices
+  // a push when the
   // transfer has at least `splice_min_bytes` (its size when known), at
   // least 4 transfers are open on the engine and the engine can count on at
   // least 4 CPUs (`cpus_per_engine`): splice runs on io-wq worker threads,
   // which pay off only where spare cores exist and enough transfers keep
   // them busy; otherwise inline sendfile. kSendfile, kSplice and kCopy force
-  // one path (a splice push that finds no free pipe still goes by sendfile).
+  // one path (a splice push that finds no free pipe still goes by sendfile;
+  // a stream's copies).
   DataPath uring_data_path = DataPath::kAuto;
   uint64_t splice_min_bytes = 256 * 1024;
   // The CPUs the policy and the io-wq bound count on for this engine. 0
@@ -114,7 +119,8 @@ struct EngineOptions {
   // holds (F_SETPIPE_SZ). Pipes are made smaller, down to 64 KiB, so that
   // `max_pipes` fit half the user's pipe page budget
   // (fs.pipe-user-pages-soft); past that, and past a quarter of the fd
-  // limit, there are fewer. A push that finds no pipe goes by sendfile.
+  // limit, there are fewer. A file push that finds no pipe goes by
+  // sendfile, a stream's copies.
   uint32_t pipe_size = 1 << 20;
   size_t max_pipes = 256;
   // io-wq worker threads the ring may start; 0: `cpus_per_engine` (as
@@ -154,7 +160,8 @@ class Engine {
   //     already has a live transfer on this engine, an engine being
   //     destroyed.
   // A pipe, socket or device source is made non-blocking for the transfer,
-  // like the socket, and its flags restored before the callback.
+  // like the socket, and its flags restored before the callback of the
+  // last transfer using it (or at ForgetFd() for a registered one).
   // Otherwise `done` runs exactly once, later, from Poll()/Run().
   [[nodiscard]] absl::StatusOr<TransferId> Submit(TransferSpec spec,
                                                   DoneCallback done);
@@ -173,7 +180,10 @@ class Engine {
   // checked, and would treat the new one as the old. Registering twice is
   // a no-op. Errors as Submit()'s for the same fd (not open, a directory,
   // not readable; a socket that is not SOCK_STREAM can be registered as a
-  // source only, and Submit() refuses it as a destination).
+  // source only, and Submit() refuses it as a destination). The host must
+  // not change a registered fd's flags either: Submit() trusts what it
+  // learned (a socket made blocking again would block the engine thread).
+  // Destroying the engine forgets every registered fd.
   [[nodiscard]] absl::Status RegisterFd(int fd);
   // Forgets what RegisterFd() learned; a socket or pipe gets its flags
   // back once no live transfer uses it. A no-op for an fd not registered.

@@ -174,7 +174,8 @@ struct MinRate {
 struct TransferSpec {
   // A connected SOCK_STREAM socket (TCP or unix). Borrowed. It is made
   // non-blocking while the transfer runs; its flags are restored before the
-  // done callback runs.
+  // done callback of the last transfer using it runs (a relay's two
+  // transfers share it; a registered fd keeps it until ForgetFd()).
   int socket_fd = -1;
   // A readable fd: a regular file is sent zero-copy where the backend can;
   // a pipe or connected socket (a relay's upstream) is spliced through a
