@@ -213,9 +213,13 @@ void ReadinessBackend::Finish(ReadinessTransfer& transfer,
   outcome.carrier = transfer.copying ? BackendKind::kReadSend : kind();
   transfer.warmed = false;
   if (transfer.push.request.file_budget > 0) {
+    // The path the file bytes took, or would have (a push that moved only
+    // header bytes): a stream splices, sendfile(2) cannot read it.
+    const bool stream = transfer.endpoints.source == SourceKind::kStream;
     outcome.data_path = transfer.push_path != DataPath::kAuto
                             ? transfer.push_path
                         : transfer.copying ? DataPath::kCopy
+                        : stream           ? DataPath::kSplice
                                            : DataPath::kSendfile;
   }
   transfer.push_path = DataPath::kAuto;

@@ -161,13 +161,14 @@ void Scheduler::Admit(absl::Time now) {
     slot->handle = backend_.Open(id, slot->plan.endpoints);
     if (slot->plan.report_delivery) {
       const int fd = slot->plan.endpoints.socket_fd;
+      // The queue first: an ACK landing between the two calls then makes
+      // bytes_acked count short, never count earlier writes as this
+      // transfer's.
+      const std::optional<uint64_t> queued = send_queue_.Queued(fd);
       slot->acked_at_start = send_queue_.Tcp(fd).bytes_acked;
-      ++stats_.delivery_probes;
-      // Not a TCP socket (or too old a kernel): nothing more to ask.
-      if (slot->acked_at_start.has_value()) {
-        slot->queued_at_start = send_queue_.Queued(fd);
-        ++stats_.delivery_probes;
-      }
+      stats_.delivery_probes += 2;
+      // Not a TCP socket (or too old a kernel): nothing to report.
+      if (slot->acked_at_start.has_value()) slot->queued_at_start = queued;
     }
     runnable_.push_back(id);
     if (slot->plan.min_rate.has_value()) {
