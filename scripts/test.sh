@@ -105,12 +105,13 @@ if ((tsan)); then
   # design (one engine, one thread) and runs above. setarch -R: TSan's
   # shadow memory needs the address layout of fewer random mmap bits.
   dir=build-tsan
-  tsan_tests=(load_test serve_test engine_test cold_read_test)
+  tsan_tests=(load_test serve_test relay_test engine_test cold_read_test)
   if set_up "$dir" -Db_sanitize=thread -Db_lundef=false \
       -Dbenchmarks=disabled; then
     rm -f "$dir"/*_test.xml
     build_dirs+=("$dir")
-    if meson compile -C "$dir" "${tsan_tests[@]}" sluice-load sluice-serve; then
+    if meson compile -C "$dir" "${tsan_tests[@]}" sluice-load sluice-serve \
+        sluice-relay; then
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
         meson test -C "$dir" --print-errorlogs --num-processes 1 \
         --wrapper="setarch $(uname -m) -R" "${tsan_tests[@]}" ||
