@@ -21,17 +21,18 @@
 // listing them.
 
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "tests/testing/subprocess.h"
 
@@ -62,13 +63,19 @@ std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n');
 }
 
-// The flag names --help lists, with '_' between words.
+// The flag names --help lists, with '_' between words. (No std::regex: GCC
+// 12 warns inside libstdc++'s regex under -O2 with the sanitizers.)
 std::set<std::string> HelpFlags(const std::string& help) {
-  static const std::regex kFlagLine(R"(^    --([A-Za-z0-9_]+) \()");
   std::set<std::string> flags;
-  std::smatch m;
-  for (const std::string& line : Lines(help)) {
-    if (std::regex_search(line, m, kFlagLine)) flags.insert(m[1]);
+  for (absl::string_view line : Lines(help)) {
+    if (!absl::ConsumePrefix(&line, "    --")) continue;
+    const size_t end = line.find_first_not_of(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+    if (end == 0 || end == absl::string_view::npos ||
+        !absl::StartsWith(line.substr(end), " (")) {
+      continue;
+    }
+    flags.insert(std::string(line.substr(0, end)));
   }
   return flags;
 }
@@ -93,15 +100,32 @@ std::vector<std::string> Section(const std::string& page,
 // The flag names the page's OPTIONS section documents, with '_' between
 // words as --help prints them.
 std::set<std::string> PageFlags(const std::string& page) {
-  static const std::regex kTag(R"(^\.(B|BI|BR)\s+\\-\\-((?:[a-z0-9_]|\\-)+))");
   const std::vector<std::string> lines = Section(page, "OPTIONS");
   std::set<std::string> flags;
-  std::smatch m;
   for (size_t i = 0; i + 1 < lines.size(); ++i) {
     if (lines[i] != ".TP") continue;
-    if (std::regex_search(lines[i + 1], m, kTag)) {
-      flags.insert(absl::StrReplaceAll(m[2].str(), {{"\\-", "_"}}));
+    // ".B", ".BI" or ".BR", blanks, then "\-\-name" with '\-' inside.
+    absl::string_view tag = lines[i + 1];
+    if (!absl::ConsumePrefix(&tag, ".BI") &&
+        !absl::ConsumePrefix(&tag, ".BR") && !absl::ConsumePrefix(&tag, ".B")) {
+      continue;
     }
+    if (tag.empty() || (tag[0] != ' ' && tag[0] != '\t')) continue;
+    tag = absl::StripLeadingAsciiWhitespace(tag);
+    if (!absl::ConsumePrefix(&tag, "\\-\\-")) continue;
+    std::string name;
+    while (!tag.empty()) {
+      if (absl::ConsumePrefix(&tag, "\\-")) {
+        name += '_';
+      } else if (absl::ascii_islower(tag[0]) || absl::ascii_isdigit(tag[0]) ||
+                 tag[0] == '_') {
+        name += tag[0];
+        tag.remove_prefix(1);
+      } else {
+        break;
+      }
+    }
+    if (!name.empty()) flags.insert(name);
   }
   return flags;
 }
