@@ -69,8 +69,10 @@ void BM_Scheduler_SubmitComplete(benchmark::State& state) {
   InstantBackend backend;
   RealClock clock;
   KernelSendQueue send_queue;
+  KernelSocketPacer pacer;
   EngineStats stats;
-  Scheduler scheduler(backend, clock, send_queue, SchedulerOptions{}, stats);
+  Scheduler scheduler(backend, clock, send_queue, pacer, SchedulerOptions{},
+                      stats);
   int done = 0;
   for (auto _ : state) {
     for (int i = 0; i < batch; ++i) {

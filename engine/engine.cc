@@ -23,6 +23,7 @@
 #include "engine/send_queue.h"
 #include "engine/sluice_config.h"
 #include "engine/socket_mode.h"
+#include "engine/socket_pacer.h"
 #include "engine/status_macros.h"
 #include "engine/transfer_plan.h"
 #include "engine/unique_fd.h"
@@ -45,6 +46,10 @@ struct Engine::Impl {
   EngineStats stats;
   internal::RealClock clock;
   internal::KernelSendQueue send_queue;
+  internal::KernelSocketPacer pacer;
+  // EngineOptions::traffic_classes by name: the scheduler's class numbers
+  // (0 is the default class).
+  absl::flat_hash_map<std::string, uint32_t> class_numbers;
   // The sockets and stream sources of live transfers and registered
   // streams, held non-blocking; declared before the scheduler, whose
   // callbacks release them.
@@ -189,13 +194,31 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
     return absl::InvalidArgumentError("EngineOptions.max_active must be > 0");
   }
   auto impl = std::make_unique<Impl>();
+  std::vector<uint32_t> class_weights = {1};
+  for (const TrafficClass& traffic_class : options.traffic_classes) {
+    if (traffic_class.name.empty() || traffic_class.weight == 0) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "EngineOptions.traffic_classes: class \"%s\" needs a name and a "
+          "weight > 0 (got %u)",
+          traffic_class.name, traffic_class.weight));
+    }
+    const auto number = static_cast<uint32_t>(class_weights.size());
+    if (!impl->class_numbers.emplace(traffic_class.name, number).second) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "EngineOptions.traffic_classes: class \"%s\" is named twice",
+          traffic_class.name));
+    }
+    class_weights.push_back(traffic_class.weight);
+  }
   impl->notsent_lowat = options.notsent_lowat;
   SLUICE_ASSIGN_OR_RETURN(impl->backend,
                           internal::CreateBackend(options, impl->stats));
   impl->scheduler = std::make_unique<Scheduler>(
-      *impl->backend, impl->clock, impl->send_queue,
+      *impl->backend, impl->clock, impl->send_queue, impl->pacer,
       SchedulerOptions{.quantum_bytes = options.quantum_bytes,
-                       .max_active = options.max_active},
+                       .max_active = options.max_active,
+                       .class_weights = std::move(class_weights),
+                       .turn_bytes = options.turn_bytes},
       impl->stats);
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
@@ -236,6 +259,17 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
   const int socket_fd = spec.socket_fd;
   const int file_fd = spec.file_fd;
   SLUICE_RETURN_IF_ERROR(internal::CheckSpec(spec));
+  uint32_t traffic_class = 0;
+  if (!spec.traffic_class.empty()) {
+    const auto number = impl_->class_numbers.find(spec.traffic_class);
+    if (number == impl_->class_numbers.end()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "transfer on socket fd %d names traffic class \"%s\", which "
+          "EngineOptions.traffic_classes does not have",
+          socket_fd, spec.traffic_class));
+    }
+    traffic_class = number->second;
+  }
   // A registered fd was checked once, at RegisterFd(). A regular file is
   // asked again when the transfer may reach past the size it had then:
   // without a count it is sent up to its size now, and the residency probe
@@ -259,6 +293,7 @@ absl::StatusOr<TransferId> Engine::Submit(TransferSpec spec,
   }
   SLUICE_ASSIGN_OR_RETURN(TransferPlan plan,
                           internal::PlanFrom(std::move(spec), source));
+  plan.traffic_class = traffic_class;
   if (impl_->busy_sockets.contains(socket_fd)) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "socket fd %d already has a live transfer on this engine", socket_fd));

@@ -15,12 +15,15 @@ bool IsDue(absl::Time when, absl::Time now) { return when <= now; }
 }  // namespace
 
 Scheduler::Scheduler(Backend& backend, Clock& clock, SendQueue& send_queue,
-                     const SchedulerOptions& options, EngineStats& stats)
+                     SocketPacer& pacer, const SchedulerOptions& options,
+                     EngineStats& stats)
     : backend_(backend),
       clock_(clock),
       send_queue_(send_queue),
+      pacer_(pacer),
       options_(options),
-      stats_(stats) {}
+      stats_(stats),
+      run_queue_(options.class_weights, options.quantum_bytes) {}
 
 TransferId Scheduler::IdOf(uint32_t index) const {
   return TransferId(uint64_t{slots_[index].generation} << 32 | index);
@@ -52,6 +55,18 @@ absl::StatusOr<TransferId> Scheduler::Submit(TransferPlan plan,
         !floor.ok()) {
       return floor;
     }
+  }
+  if (plan.max_rate.has_value()) {
+    if (absl::Status ceiling = CheckMaxRate(*plan.max_rate, plan.min_rate,
+                                            plan.endpoints.socket_fd);
+        !ceiling.ok()) {
+      return ceiling;
+    }
+  }
+  if (plan.traffic_class >= run_queue_.classes()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "transfer on socket fd %d names traffic class %u; the engine has %u",
+        plan.endpoints.socket_fd, plan.traffic_class, run_queue_.classes()));
   }
   uint32_t index;
   if (!free_slots_.empty()) {
@@ -111,7 +126,7 @@ void Scheduler::Abandon(const absl::Status& why) {
     completions_.push_back(Completion{IdOf(index), std::move(slot.done),
                                       ResultOf(slot, std::move(status))});
   }
-  runnable_.clear();
+  run_queue_.Clear();
   admission_.clear();
   RunCompletions();
 }
@@ -122,11 +137,12 @@ absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
   absl::Time now = clock_.Now();
   FireTimers(now);
   Admit(now);
-  PushRunnable();
+  PushRunnable(now);
   ++stats_.turns;
 
   absl::Duration wait = timeout;
-  if (!completions_.empty()) {
+  // Transfers the turn's budget left unserved are due at once too.
+  if (!completions_.empty() || !run_queue_.empty()) {
     wait = absl::ZeroDuration();
   } else if (NextTimer() != absl::InfiniteFuture()) {
     wait = std::clamp(NextTimer() - now, absl::ZeroDuration(), wait);
@@ -144,7 +160,8 @@ absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
 }
 
 bool Scheduler::HasReadyWork() const {
-  return !runnable_.empty() || !completions_.empty() || endings_unwaited_ > 0 ||
+  return !run_queue_.empty() || !completions_.empty() ||
+         endings_unwaited_ > 0 ||
          (!admission_.empty() && active_ < options_.max_active);
 }
 
@@ -170,7 +187,7 @@ void Scheduler::Admit(absl::Time now) {
       // Not a TCP socket (or too old a kernel): nothing to report.
       if (slot->acked_at_start.has_value()) slot->queued_at_start = queued;
     }
-    runnable_.push_back(id);
+    run_queue_.Push(slot->plan.traffic_class, id);
     if (slot->plan.min_rate.has_value()) {
       // Queued time never counts against the floor. Without a grace the
       // first window opens now, before any byte moves.
@@ -186,34 +203,72 @@ uint64_t Scheduler::FileLeft(const Slot& slot) const {
                                       : options_.quantum_bytes;
 }
 
-void Scheduler::PushRunnable() {
-  std::vector<TransferId> batch;
-  batch.swap(runnable_);
-  for (const TransferId id : batch) {
-    Slot* slot = Find(id);
-    if (slot == nullptr || slot->state != State::kRunnable) continue;
-    const TransferPlan& plan = slot->plan;
-    PushRequest request;
-    request.id = id;
-    request.header = absl::string_view(plan.header).substr(slot->header_sent);
-    request.file_offset = plan.offset + slot->bytes_sent;
-    const uint64_t file_left = slot->file_done ? 0 : FileLeft(*slot);
-    request.file_budget = std::min(file_left, options_.quantum_bytes);
-    const bool file_ends_here =
-        slot->file_done ||
-        (plan.length.has_value() && file_left <= options_.quantum_bytes);
-    if (file_ends_here) {
-      request.trailer =
-          absl::string_view(plan.trailer).substr(slot->trailer_sent);
+void Scheduler::PushRunnable(absl::Time now) {
+  run_queue_.Serve(options_.turn_bytes, [&](TransferId id) -> uint64_t {
+    const Slot* slot = Find(id);
+    if (slot == nullptr || slot->state != State::kRunnable) return 0;
+    return Push(SlotOf(id), now);
+  });
+}
+
+uint64_t Scheduler::Push(uint32_t index, absl::Time now) {
+  Slot& slot = slots_[index];
+  const TransferPlan& plan = slot.plan;
+  const uint64_t file_left = slot.file_done ? 0 : FileLeft(slot);
+  uint64_t budget = std::min(file_left, options_.quantum_bytes);
+  if (plan.max_rate.has_value() && budget > 0) {
+    budget = RateAllows(slot, budget, now);
+    if (budget == 0) {
+      slot.state = State::kWaiting;
+      ++stats_.rate_waits;
+      ArmTimer(index);
+      return 0;
     }
-    slot->state = State::kPushed;
-    ++stats_.pushes;
-    backend_.Push(slot->handle, request);
   }
-  // Whatever the backend did with the batch, a later Submit() may reuse the
-  // vector's capacity.
-  batch.clear();
-  if (runnable_.empty()) runnable_.swap(batch);
+  PushRequest request;
+  request.id = IdOf(index);
+  request.header = absl::string_view(plan.header).substr(slot.header_sent);
+  request.file_offset = plan.offset + slot.bytes_sent;
+  request.file_budget = budget;
+  // The trailer rides the push that may reach the file's end.
+  const bool file_ends_here =
+      slot.file_done || (plan.length.has_value() && budget == file_left);
+  if (file_ends_here) {
+    request.trailer = absl::string_view(plan.trailer).substr(slot.trailer_sent);
+  }
+  slot.state = State::kPushed;
+  slot.charged = budget;
+  ++stats_.pushes;
+  backend_.Push(slot.handle, request);
+  return budget;
+}
+
+uint64_t Scheduler::RateAllows(Slot& slot, uint64_t wanted, absl::Time now) {
+  const MaxRate& ceiling = *slot.plan.max_rate;
+  if (slot.bytes_sent < ceiling.after_bytes) {
+    // Full speed up to the allowance's last byte, never past it.
+    return std::min(wanted, ceiling.after_bytes - slot.bytes_sent);
+  }
+  if (slot.bucket.unlimited()) {
+    slot.bucket =
+        RateBucket(ceiling.bytes_per_second, options_.quantum_bytes, now);
+    slot.own_pacing =
+        pacer_.Pace(slot.plan.endpoints.socket_fd, ceiling.bytes_per_second);
+    if (slot.own_pacing.has_value()) ++stats_.paced_transfers;
+  }
+  const uint64_t available = slot.bucket.Available(now);
+  const uint64_t least = std::min(slot.bucket.step(), wanted);
+  if (available < least) {
+    slot.resume_at = slot.bucket.ReadyAt(least);
+    return 0;
+  }
+  return std::min(wanted, available);
+}
+
+void Scheduler::MakeRunnable(uint32_t index) {
+  Slot& slot = slots_[index];
+  slot.state = State::kRunnable;
+  run_queue_.Push(slot.plan.traffic_class, IdOf(index));
 }
 
 bool Scheduler::AllSent(const Slot& slot) const {
@@ -231,6 +286,12 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
   slot->trailer_sent += outcome.trailer_bytes;
   slot->bytes_sent += outcome.file_bytes;
   slot->held_bytes = outcome.held_bytes;
+  if (!slot->bucket.unlimited()) slot->bucket.Spend(outcome.file_bytes);
+  if (options_.turn_bytes > 0 && slot->charged > outcome.file_bytes) {
+    run_queue_.Refund(slot->plan.traffic_class,
+                      slot->charged - outcome.file_bytes);
+  }
+  slot->charged = 0;
   stats_.file_bytes += outcome.file_bytes;
   stats_.header_trailer_bytes += outcome.header_bytes + outcome.trailer_bytes;
   if (outcome.header_bytes + outcome.file_bytes + outcome.trailer_bytes > 0) {
@@ -282,7 +343,7 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
     End(index, absl::OkStatus());
     return;
   }
-  runnable_.push_back(outcome.id);
+  MakeRunnable(index);
 }
 
 absl::Time Scheduler::IdleCheck(const Slot& slot) const {
@@ -298,6 +359,11 @@ absl::Time Scheduler::IdleCheck(const Slot& slot) const {
 
 absl::Time Scheduler::Expiry(const Slot& slot) const {
   if (slot.state == State::kQueued) return slot.plan.deadline;
+  // A wait for the maximum rate is the scheduler's doing, not the peer's:
+  // no idle check runs during it.
+  if (slot.state == State::kWaiting) {
+    return std::min({slot.plan.deadline, slot.resume_at, slot.floor.due()});
+  }
   return std::min({slot.plan.deadline, IdleCheck(slot), slot.floor.due()});
 }
 
@@ -365,6 +431,16 @@ void Scheduler::FireTimers(absl::Time now) {
       EndSoon(index, EndReason::kMinRate);
       continue;
     }
+    if (slot.state == State::kWaiting) {
+      if (IsDue(slot.resume_at, now)) {
+        slot.resume_at = absl::InfiniteFuture();
+        // Idle time counts from here: the wait was the rate's.
+        slot.last_progress = now;
+        MakeRunnable(index);
+      }
+      ArmTimer(index);
+      continue;
+    }
     if (IsDue(IdleCheck(slot), now) && !PeerKeepsItAlive(slot, now)) {
       EndSoon(index, EndReason::kIdle);
       continue;
@@ -415,6 +491,9 @@ void Scheduler::End(uint32_t index, absl::Status status) {
   if (slot.opened) {
     backend_.Close(slot.handle);
     --active_;
+  }
+  if (slot.own_pacing.has_value()) {
+    pacer_.Restore(slot.plan.endpoints.socket_fd, *slot.own_pacing);
   }
   completions_.push_back(
       Completion{id, std::move(slot.done), ResultOf(slot, std::move(status))});

@@ -7,13 +7,15 @@
 // names a reused slot), admission (at most `max_active` transfers run; the
 // rest wait in FIFO order), the run queue (every runnable transfer is pushed
 // once per turn with at most `quantum_bytes` of file data, so a huge
-// transfer cannot starve small ones), the idle, deadline and minimum-rate
-// timers (one heap entry per transfer, at the earliest of them; the nearest
-// bounds how long a turn waits), cancellation, and the
-// header -> file -> trailer phases. Its timers run on the Clock's monotonic
-// time (see clock.h). It reads time only through a Clock and
-// talks to the OS only through a Backend and a SendQueue, so it is tested
-// on fake time against a fake backend.
+// transfer cannot starve small ones; with a turn budget, by weighted
+// classes: fair_queue.h), the maximum rate (a token bucket per transfer:
+// rate_bucket.h; a transfer that spent it waits on its timer), the idle,
+// deadline, minimum-rate and rate timers (one heap entry per transfer, at
+// the earliest of them; the nearest bounds how long a turn waits),
+// cancellation, and the header -> file -> trailer phases. Its timers run on
+// the Clock's monotonic time (see clock.h). It reads time only through a
+// Clock and talks to the OS only through a Backend, a SendQueue and a
+// SocketPacer, so it is tested on fake time against a fake backend.
 
 #ifndef SLUICE_ENGINE_SCHEDULER_H_
 #define SLUICE_ENGINE_SCHEDULER_H_
@@ -31,8 +33,11 @@
 #include "absl/time/time.h"
 #include "engine/backend.h"
 #include "engine/clock.h"
+#include "engine/fair_queue.h"
 #include "engine/min_rate_window.h"
+#include "engine/rate_bucket.h"
 #include "engine/send_queue.h"
+#include "engine/socket_pacer.h"
 #include "engine/timer_heap.h"
 #include "sluice/stats.h"
 #include "sluice/transfer.h"
@@ -62,6 +67,9 @@ struct TransferPlan {
   // clock's monotonic timeline, where every timer runs.
   absl::Time deadline = absl::InfiniteFuture();
   std::optional<MinRate> min_rate;
+  std::optional<MaxRate> max_rate;
+  // Its class's number in SchedulerOptions::class_weights.
+  uint32_t traffic_class = 0;
   // Sample the socket's TCP send state at admission and at the end (see
   // TransferSpec::report_delivery).
   bool report_delivery = false;
@@ -70,20 +78,27 @@ struct TransferPlan {
 struct SchedulerOptions {
   uint64_t quantum_bytes = 512 * 1024;
   size_t max_active = 65536;
+  // One weight per traffic class, class 0 first (the default class); empty:
+  // one class. See EngineOptions::traffic_classes.
+  std::vector<uint32_t> class_weights = {};
+  // File bytes one turn hands out; 0: no bound.
+  uint64_t turn_bytes = 0;
 };
 
 class Scheduler {
  public:
-  // `backend`, `clock`, `send_queue` and `stats` must outlive the
+  // `backend`, `clock`, `send_queue`, `pacer` and `stats` must outlive the
   // scheduler.
   Scheduler(Backend& backend, Clock& clock, SendQueue& send_queue,
-            const SchedulerOptions& options, EngineStats& stats);
+            SocketPacer& pacer, const SchedulerOptions& options,
+            EngineStats& stats);
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
   // Queues a transfer; `done` runs exactly once, from a later Turn().
-  // InvalidArgument for an empty callback, a zero promised length or a
-  // minimum rate CheckMinRate() refuses.
+  // InvalidArgument for an empty callback, a zero promised length, a
+  // minimum or maximum rate CheckMinRate() or CheckMaxRate() refuses, or a
+  // traffic class the options do not have.
   [[nodiscard]] absl::StatusOr<TransferId> Submit(TransferPlan plan,
                                                   DoneCallback done);
 
@@ -110,8 +125,8 @@ class Scheduler {
   // to make, callbacks to run, or cancels the backend was asked for after
   // the last wait (their outcomes are due without any fd becoming ready).
   bool HasReadyWork() const;
-  // When the nearest idle timeout, deadline or minimum-rate check is due;
-  // InfiniteFuture: none.
+  // When the nearest idle timeout, deadline, minimum-rate check or end of a
+  // rate wait is due; InfiniteFuture: none.
   absl::Time NextTimer() const {
     return timers_.empty() ? absl::InfiniteFuture() : timers_.top_when();
   }
@@ -119,7 +134,9 @@ class Scheduler {
   size_t live() const { return live_; }
 
  private:
-  enum class State : uint8_t { kFree, kQueued, kRunnable, kPushed };
+  // kWaiting: admitted, but its maximum rate's bucket is spent until
+  // resume_at.
+  enum class State : uint8_t { kFree, kQueued, kRunnable, kPushed, kWaiting };
   // Why the scheduler itself ends a transfer before all is sent.
   enum class EndReason : uint8_t { kCancelled, kDeadline, kIdle, kMinRate };
 
@@ -143,6 +160,15 @@ class Scheduler {
     std::optional<absl::Time> sampled_at;
     // The minimum rate's windows (never due without one).
     MinRateWindow floor;
+    // The maximum rate's bucket: unlimited() without one, and until the
+    // first after_bytes have gone. While kWaiting, when it has a step again.
+    RateBucket bucket;
+    absl::Time resume_at = absl::InfiniteFuture();
+    // With the maximum rate on a TCP socket: the socket's own pacing rate,
+    // put back at the end.
+    std::optional<uint64_t> own_pacing;
+    // File bytes the pending push was charged against its class's share.
+    uint64_t charged = 0;
     // Set when a cancel or timeout hits while a push is pending: why the
     // transfer ends once the backend gives the push back. Its status is
     // made then, so its message names the offset the push reached.
@@ -172,7 +198,14 @@ class Scheduler {
   Slot* Find(TransferId id);
   TransferId IdOf(uint32_t index) const;
   void Admit(absl::Time now);
-  void PushRunnable();
+  void PushRunnable(absl::Time now);
+  // Pushes the slot, or puts it to wait for its maximum rate; returns the
+  // file bytes the push may move (what its class is charged).
+  uint64_t Push(uint32_t index, absl::Time now);
+  // The most file bytes the slot's maximum rate lets a push take now, of
+  // `wanted`; 0 when it must wait first (resume_at then says how long).
+  uint64_t RateAllows(Slot& slot, uint64_t wanted, absl::Time now);
+  void MakeRunnable(uint32_t index);
   void Apply(const PushOutcome& outcome, absl::Time now);
   void FireTimers(absl::Time now);
   // Send-queue samples per idle timeout without progress (see Expiry()).
@@ -211,6 +244,7 @@ class Scheduler {
   Backend& backend_;
   Clock& clock_;
   SendQueue& send_queue_;
+  SocketPacer& pacer_;
   const SchedulerOptions options_;
   EngineStats& stats_;
 
@@ -219,7 +253,7 @@ class Scheduler {
   std::deque<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   std::deque<TransferId> admission_;
-  std::vector<TransferId> runnable_;
+  FairQueue run_queue_;
   // At most one entry per live transfer, never later than its expiry.
   TimerHeap timers_;
   std::vector<Completion> completions_;

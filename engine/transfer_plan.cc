@@ -124,6 +124,7 @@ absl::StatusOr<TransferPlan> PlanFrom(TransferSpec spec,
   plan.idle_timeout = spec.idle_timeout;
   plan.deadline = spec.deadline;
   plan.min_rate = spec.min_rate;
+  plan.max_rate = spec.max_rate;
   plan.report_delivery = spec.report_delivery;
   plan.length = spec.count;
   plan.length_promised = spec.count.has_value();

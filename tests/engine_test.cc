@@ -478,6 +478,50 @@ TEST(EngineTest, RejectsBadOptions) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_active")));
 }
 
+TEST(EngineTest, RejectsBadTrafficClasses) {
+  EXPECT_THAT(
+      Engine::Create({.traffic_classes = {{.name = "", .weight = 1}}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("needs a name")));
+  EXPECT_THAT(
+      Engine::Create({.traffic_classes = {{.name = "video", .weight = 0}}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("weight > 0")));
+  EXPECT_THAT(
+      Engine::Create(
+          {.traffic_classes = {{.name = "video"}, {.name = "video"}}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("named twice")));
+}
+
+TEST(EngineTest, ATransferNamesOneOfTheEnginesClasses) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(
+      {.traffic_classes = {{.name = "video", .weight = 3}}, .turn_bytes = 1});
+  ASSERT_THAT(engine, IsOk());
+  PatternFile file(100);
+  absl::StatusOr<StreamPair> pair = MakeStreamPair(Transport::kUnix);
+  ASSERT_THAT(pair, IsOk());
+  const auto ignore = [](TransferId, const TransferResult&) {};
+  EXPECT_THAT(
+      (*engine)->Submit({.socket_fd = pair->sender.get(),
+                         .file_fd = file.fd(),
+                         .traffic_class = "audio"},
+                        ignore),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"audio\"")));
+  EXPECT_EQ((*engine)->live_transfers(), 0u);
+  // A turn of one byte still moves a whole push: the bytes all arrive.
+  std::string received;
+  TransferResult result;
+  ASSERT_THAT((*engine)->Submit(
+                  {.socket_fd = pair->sender.get(),
+                   .file_fd = file.fd(),
+                   .traffic_class = "video"},
+                  [&](TransferId, const TransferResult& r) { result = r; }),
+              IsOk());
+  ASSERT_THAT((*engine)->Run(), IsOk());
+  EXPECT_THAT(result.status, IsOk());
+  pair->sender.reset();
+  EXPECT_EQ(DrainAll({pair->receiver.get()}, absl::Seconds(10))[0],
+            file.Slice(0, 100));
+}
+
 TEST(EngineTest, AutoPicksTheBestAvailableBackend) {
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create({});
   ASSERT_THAT(engine, IsOk());

@@ -4,6 +4,7 @@
 
 #include "engine/scheduler.h"
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ namespace {
 using ::sluice::testing::FakeBackend;
 using ::sluice::testing::FakeClock;
 using ::sluice::testing::FakeSendQueue;
+using ::sluice::testing::FakeSocketPacer;
 using ::sluice::testing::IsOk;
 using ::sluice::testing::StatusIs;
 using ::testing::HasSubstr;
@@ -39,7 +41,7 @@ class SchedulerTest : public ::testing::Test {
   SchedulerTest() : backend_(clock_) {}
 
   Scheduler& Make(SchedulerOptions options = {}) {
-    scheduler_.emplace(backend_, clock_, send_queue_, options, stats_);
+    scheduler_.emplace(backend_, clock_, send_queue_, pacer_, options, stats_);
     return *scheduler_;
   }
 
@@ -86,6 +88,7 @@ class SchedulerTest : public ::testing::Test {
 
   FakeClock clock_;
   FakeSendQueue send_queue_;
+  FakeSocketPacer pacer_;
   FakeBackend backend_;
   EngineStats stats_;
   std::optional<Scheduler> scheduler_;
@@ -934,6 +937,261 @@ TEST_F(SchedulerTest, FallbackIsReportedAndCounted) {
   ASSERT_NE(ResultOf(id), nullptr);
   EXPECT_EQ(ResultOf(id)->backend, BackendKind::kReadSend);
   EXPECT_EQ(stats_.fallbacks, 1u);
+}
+
+// Maximum rate, on fake time: the bucket, not the socket, sets the pace.
+
+constexpr uint64_t kRate = 100 * 1024;  // a step of 2048 bytes (20 ms)
+
+TransferPlan RatedPlan(uint64_t length, uint64_t after_bytes = 0) {
+  TransferPlan plan = Plan(length);
+  plan.max_rate =
+      MaxRate{.bytes_per_second = kRate, .after_bytes = after_bytes};
+  return plan;
+}
+
+TEST_F(SchedulerTest, MaxRateSpreadsTheBytesOverTime) {
+  Make({.quantum_bytes = 64 * 1024});
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  TransferPlan plan = RatedPlan(1 << 20);
+  plan.header = "head";
+  plan.trailer = "tail";
+  const absl::Time start = clock_.Now();
+  const TransferId id = Submit(std::move(plan));
+  const TransferResult* result = TurnUntilEnded(id, 5000);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, IsOk());
+  EXPECT_EQ(result->bytes_sent, 1u << 20);
+  // The bucket starts with one step: the rest takes (length - step) / rate,
+  // to within one timer's rounding per wait.
+  const absl::Duration took = clock_.Now() - start;
+  const absl::Duration expected =
+      absl::Seconds(static_cast<double>((1 << 20) - 2048) / kRate);
+  EXPECT_GE(took, expected);
+  EXPECT_LE(took, expected + absl::Milliseconds(1));
+  // Never more than two steps in one push; the trailer only with the last.
+  ASSERT_GT(backend_.pushes().size(), 2u);
+  for (size_t i = 0; i < backend_.pushes().size(); ++i) {
+    EXPECT_LE(backend_.pushes()[i].file_budget, 2 * 2048u);
+    EXPECT_EQ(backend_.pushes()[i].trailer,
+              i + 1 == backend_.pushes().size() ? "tail" : "");
+  }
+  EXPECT_GT(stats_.rate_waits, 100u);
+}
+
+TEST_F(SchedulerTest, MaxRateLetsTheFirstAfterBytesGoAtFullSpeed) {
+  Make({.quantum_bytes = 64 * 1024});
+  pacer_.MarkTcp(kSocketFd);
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  const absl::Time start = clock_.Now();
+  const TransferId id = Submit(RatedPlan(300 * 1024, 200 * 1024 + 1));
+  // Full quanta, then the allowance's odd last piece, in no time at all.
+  for (int i = 0; i < 10 && backend_.pushes().size() < 4; ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  }
+  ASSERT_GE(backend_.pushes().size(), 4u);
+  EXPECT_EQ(backend_.pushes()[0].file_budget, 64 * 1024u);
+  EXPECT_EQ(backend_.pushes()[3].file_budget, 8 * 1024u + 1);
+  EXPECT_EQ(clock_.Now(), start);
+  EXPECT_EQ(pacer_.RateOf(kSocketFd), FakeSocketPacer::kOwnRate);
+  const TransferResult* result = TurnUntilEnded(id, 5000);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, IsOk());
+  // Only the bytes past the allowance are paced.
+  const absl::Duration expected =
+      absl::Seconds(static_cast<double>(100 * 1024 - 1 - 2048) / kRate);
+  EXPECT_GE(clock_.Now() - start, expected);
+  EXPECT_LE(clock_.Now() - start, expected + absl::Milliseconds(1));
+  EXPECT_EQ(stats_.paced_transfers, 1u);
+}
+
+TEST_F(SchedulerTest, MaxRatePacesATcpSocketAndRestoresItBeforeTheCallback) {
+  Make();
+  pacer_.MarkTcp(kSocketFd);
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  uint64_t rate_in_callback = 0;
+  uint64_t rate_while_running = 0;
+  ASSERT_THAT(scheduler_->Submit(RatedPlan(64 * 1024),
+                                 [&](TransferId, const TransferResult& r) {
+                                   EXPECT_THAT(r.status, IsOk());
+                                   rate_in_callback = pacer_.RateOf(kSocketFd);
+                                 }),
+              IsOk());
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  rate_while_running = pacer_.RateOf(kSocketFd);
+  RunToEnd();
+  EXPECT_EQ(rate_while_running, kRate);
+  EXPECT_EQ(rate_in_callback, FakeSocketPacer::kOwnRate);
+  EXPECT_EQ(pacer_.restores(), 1);
+  EXPECT_EQ(stats_.paced_transfers, 1u);
+}
+
+TEST_F(SchedulerTest, MaxRateOnAUnixSocketIsTheBucketAlone) {
+  Make();
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  const absl::Time start = clock_.Now();
+  const TransferId id = Submit(RatedPlan(64 * 1024));
+  const TransferResult* result = TurnUntilEnded(id, 500);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, IsOk());
+  EXPECT_GE(clock_.Now() - start,
+            absl::Seconds(static_cast<double>(64 * 1024 - 2048) / kRate));
+  EXPECT_EQ(stats_.paced_transfers, 0u);
+  EXPECT_EQ(pacer_.restores(), 0);
+}
+
+TEST_F(SchedulerTest, RateWaitIsNotIdleness) {
+  Make();
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  // 1 KiB/s: a step of 1 KiB, a wait of a second between pushes, ten
+  // times the idle timeout.
+  TransferPlan plan = Plan(4096);
+  plan.max_rate = MaxRate{.bytes_per_second = 1024};
+  plan.idle_timeout = absl::Milliseconds(100);
+  const TransferId id = Submit(std::move(plan));
+  const TransferResult* result = TurnUntilEnded(id, 50);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, IsOk());
+  EXPECT_EQ(result->bytes_sent, 4096u);
+}
+
+TEST_F(SchedulerTest, CancelDuringARateWaitIsExactAndRestoresPacing) {
+  Make();
+  pacer_.MarkTcp(kSocketFd);
+  backend_.AutoAnswer(FakeBackend::MoveAll);
+  const TransferId id = Submit(RatedPlan(1 << 20));
+  for (int i = 0; i < 10 && stats_.rate_waits == 0; ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  }
+  ASSERT_EQ(stats_.rate_waits, 1u);
+  ASSERT_TRUE(scheduler_->Cancel(id));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  const TransferResult* result = ResultOf(id);
+  ASSERT_NE(result, nullptr);
+  EXPECT_THAT(result->status, StatusIs(absl::StatusCode::kCancelled));
+  // The bucket's first step, and not a byte more.
+  EXPECT_EQ(result->bytes_sent, 2048u);
+  EXPECT_EQ(pacer_.RateOf(kSocketFd), FakeSocketPacer::kOwnRate);
+}
+
+TEST_F(SchedulerTest, RejectsAZeroMaxRateAndOneBelowTheFloor) {
+  Make();
+  const auto ignore = [](TransferId, const TransferResult&) {};
+  TransferPlan zero = Plan(10);
+  zero.max_rate = MaxRate{};
+  EXPECT_THAT(scheduler_->Submit(std::move(zero), ignore),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("socket fd 7 needs a positive rate")));
+  TransferPlan inverted = RatedPlan(10);
+  inverted.min_rate = MinRate{.bytes_per_second = kRate + 1};
+  EXPECT_THAT(scheduler_->Submit(std::move(inverted), ignore),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("below its min_rate")));
+  TransferPlan unknown = Plan(10);
+  unknown.traffic_class = 1;
+  EXPECT_THAT(scheduler_->Submit(std::move(unknown), ignore),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("traffic class 1")));
+  EXPECT_EQ(scheduler_->live(), 0u);
+}
+
+// Weighted fair share: with a turn budget, classes share it by weight.
+
+class FairShareTest : public SchedulerTest {
+ protected:
+  // Submits `count` long transfers in `klass`, each on its own socket.
+  void SubmitBacklog(uint32_t klass, int count) {
+    for (int i = 0; i < count; ++i) {
+      TransferPlan plan = Plan(uint64_t{1} << 40);
+      plan.endpoints.socket_fd = next_fd_++;
+      plan.traffic_class = klass;
+      class_of_[Submit(std::move(plan)).value()] = klass;
+    }
+  }
+  // Answers each push moving `share` of its budget, tallied by class.
+  void AnswerMoving(double share) {
+    backend_.AutoAnswer([this, share](const PushRequest& request) {
+      PushOutcome outcome = FakeBackend::MoveAll(request);
+      outcome.file_bytes = static_cast<uint64_t>(
+          static_cast<double>(request.file_budget) * share);
+      moved_[class_of_[request.id.value()]] += outcome.file_bytes;
+      return outcome;
+    });
+  }
+  void Turns(int count) {
+    for (int i = 0; i < count; ++i) {
+      ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+    }
+  }
+
+  int next_fd_ = 100;
+  absl::flat_hash_map<uint64_t, uint32_t> class_of_;
+  std::array<uint64_t, 3> moved_{};
+};
+
+TEST_F(FairShareTest, BackloggedClassesShareTheTurnByWeight) {
+  Make({.quantum_bytes = 1000, .class_weights = {1, 3}, .turn_bytes = 8000});
+  AnswerMoving(1.0);
+  SubmitBacklog(0, 20);
+  SubmitBacklog(1, 20);
+  Turns(100);
+  // Two rounds a turn: 1000 bytes to class 0, 3000 to class 1, each round.
+  EXPECT_EQ(moved_[0], 100 * 2000u);
+  EXPECT_EQ(moved_[1], 100 * 6000u);
+}
+
+TEST_F(FairShareTest, AnIdleClassLeavesItsShareToTheOthers) {
+  Make({.quantum_bytes = 1000, .class_weights = {1, 3}, .turn_bytes = 8000});
+  AnswerMoving(1.0);
+  SubmitBacklog(0, 20);
+  Turns(10);
+  EXPECT_EQ(moved_[0], 10 * 8000u);
+  // Class 1 wakes up: from then on it takes its three quarters.
+  SubmitBacklog(1, 20);
+  moved_ = {};
+  Turns(100);
+  EXPECT_EQ(moved_[0] + moved_[1], 100 * 8000u);
+  EXPECT_NEAR(static_cast<double>(moved_[1]) / static_cast<double>(moved_[0]),
+              3.0, 0.05);
+}
+
+TEST_F(FairShareTest, AClassIsChargedForWhatItsSocketsTook) {
+  Make({.quantum_bytes = 1000, .class_weights = {1, 1}, .turn_bytes = 8000});
+  // Equal weights; class 1's sockets take a quarter of each push. Charged
+  // by budget alone it would get a quarter of class 0's bytes (0.25); given
+  // back what its pushes did not move, it gets the same bytes.
+  backend_.AutoAnswer([this](const PushRequest& request) {
+    PushOutcome outcome = FakeBackend::MoveAll(request);
+    const uint32_t klass = class_of_[request.id.value()];
+    if (klass == 1) outcome.file_bytes = request.file_budget / 4;
+    moved_[klass] += outcome.file_bytes;
+    return outcome;
+  });
+  SubmitBacklog(0, 20);
+  SubmitBacklog(1, 20);
+  Turns(200);
+  EXPECT_NEAR(static_cast<double>(moved_[1]) / static_cast<double>(moved_[0]),
+              1.0, 0.05);
+}
+
+TEST_F(FairShareTest, WithoutATurnBudgetEveryRunnableTransferIsPushed) {
+  Make({.quantum_bytes = 1000, .class_weights = {1, 3}});
+  AnswerMoving(1.0);
+  SubmitBacklog(0, 20);
+  SubmitBacklog(1, 20);
+  Turns(10);
+  EXPECT_EQ(moved_[0], 10 * 20 * 1000u);
+  EXPECT_EQ(moved_[1], 10 * 20 * 1000u);
+}
+
+TEST_F(FairShareTest, ATurnLeftUnservedDoesNotWait) {
+  Make({.quantum_bytes = 1000, .class_weights = {1}, .turn_bytes = 2000});
+  AnswerMoving(1.0);
+  SubmitBacklog(0, 10);
+  ASSERT_THAT(scheduler_->Turn(absl::Seconds(5)), IsOk());
+  EXPECT_TRUE(scheduler_->HasReadyWork());
+  ASSERT_FALSE(backend_.waits().empty());
+  EXPECT_EQ(backend_.waits().back(), absl::ZeroDuration());
 }
 
 }  // namespace

@@ -36,6 +36,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -46,6 +48,15 @@
 #include "sluice/transfer.h"
 
 namespace sluice {
+
+// A class of transfers sharing the engine by weight (see
+// EngineOptions::traffic_classes).
+struct TrafficClass {
+  // What TransferSpec::traffic_class names it by. Not empty, unique.
+  std::string name = {};
+  // Its share, relative to the other classes'. Must be > 0.
+  uint32_t weight = 1;
+};
 
 struct EngineOptions {
   // Which backend moves the bytes; kAuto probes (see backend_kind.h).
@@ -60,6 +71,22 @@ struct EngineOptions {
   // Most transfers running at once; the rest wait in FIFO order (their
   // deadline still runs). Must be > 0.
   size_t max_active = 65536;
+
+  // Weighted fair share. `turn_bytes` bounds the file bytes one turn hands
+  // out over all transfers (0, the default: no bound, every runnable
+  // transfer moves up to a quantum each turn). When more transfers are
+  // runnable than that serves, the bytes go to the classes by deficit round
+  // robin, in proportion to their weights, and within a class in turn as
+  // usual: while two classes are both backlogged, one of weight 3 gets
+  // three times the bytes of one of weight 1; a class with nothing to send
+  // leaves its share to the others. Transfers that name no class are in
+  // the default class, of weight 1. Bytes are charged as pushed and what
+  // a push did not move is given back, so a class is charged for what its
+  // sockets took. A class gets its share only if it has the transfers to
+  // use it: each moves at most `quantum_bytes` a turn. A smaller turn also
+  // bounds how long one turn keeps the engine thread from the host.
+  std::vector<TrafficClass> traffic_classes = {};
+  uint64_t turn_bytes = 0;
 
   // Cold reads. A push about to read a file range on the engine thread
   // (inline sendfile, pread) first asks the kernel whether the range is in

@@ -81,6 +81,12 @@ struct EngineStats {
   uint64_t min_rate_checks = 0;
   uint64_t min_rate_cuts = 0;
 
+  // Maximum rates (TransferSpec::max_rate): times a transfer that had spent
+  // its bytes waited for more, and transfers whose TCP socket the kernel
+  // paced (SO_MAX_PACING_RATE set, and put back at the end).
+  uint64_t rate_waits = 0;
+  uint64_t paced_transfers = 0;
+
   // Delivered bytes (TransferSpec::report_delivery): calls made to ask the
   // kernel (TCP_INFO, SIOCOUTQ), outside `syscalls`, which counts the
   // backend's. Zero while no transfer asks.

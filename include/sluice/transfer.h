@@ -82,6 +82,18 @@
 //   min_rate with a zero rate, a window     InvalidArgument from Submit(),
 //   not positive and finite, or a grace     naming the socket fd
 //   negative or infinite
+//   max_rate                                the socket accepts file bytes
+//                                           at most that fast once the
+//                                           first after_bytes have gone at
+//                                           full speed; a TCP socket is also
+//                                           paced by the kernel
+//                                           (SO_MAX_PACING_RATE), its own
+//                                           value put back before the
+//                                           callback
+//   max_rate with a zero rate, or below     InvalidArgument from Submit(),
+//   min_rate's                              naming the socket fd
+//   traffic_class not one of the engine's   InvalidArgument from Submit()
+//   EngineOptions::traffic_classes
 //   report_delivery, TCP socket             bytes_acked: this transfer's
 //                                           bytes the peer acknowledged by
 //                                           the end, <= header + file +
@@ -171,6 +183,20 @@ struct MinRate {
   absl::Duration grace = absl::ZeroDuration();
 };
 
+// A ceiling on a transfer's rate (TransferSpec::max_rate), as nginx's
+// limit_rate and limit_rate_after: video paced so that players do not
+// over-buffer, a download that must not crowd out the rest.
+//
+//   spec.max_rate = sluice::MaxRate{.bytes_per_second = 4 << 20,
+//                                   .after_bytes = 8 << 20};
+struct MaxRate {
+  // The most file bytes per second the socket accepts. Must be > 0.
+  uint64_t bytes_per_second = 0;
+  // File bytes sent at full speed before the ceiling applies (a player's
+  // start-up buffer).
+  uint64_t after_bytes = 0;
+};
+
 struct TransferSpec {
   // A connected SOCK_STREAM socket (TCP or unix). Borrowed. It is made
   // non-blocking while the transfer runs; its flags are restored before the
@@ -229,6 +255,23 @@ struct TransferSpec {
   // upstream) or an engine too busy to push is slow too: the floor cannot
   // tell them from a slow peer.
   std::optional<MinRate> min_rate = std::nullopt;
+  // At most this many file bytes per second, once the first after_bytes
+  // have gone at full speed (header and trailer bytes are not limited). The
+  // scheduler's token bucket decides how many bytes each push may take: a
+  // transfer that has spent its bytes waits on a timer, never on the
+  // socket, so the socket holds no more than about 20 ms of the rate and
+  // the rate holds from the first second on, whatever the send buffer's
+  // size. On a TCP socket the kernel also paces the packets at the rate
+  // (SO_MAX_PACING_RATE; TCP paces by itself without the fq qdisc since
+  // Linux 4.13), so they leave evenly spread, not in bursts; the socket's
+  // own value is put back before the done callback (bytes still unsent then
+  // leave at the socket's own pace: at most those 20 ms' worth). Costs
+  // three syscalls when the ceiling begins on a TCP socket (one elsewhere)
+  // and one at the end. Must not be below min_rate's floor.
+  std::optional<MaxRate> max_rate = std::nullopt;
+  // The weighted fair-share class the transfer belongs to
+  // (EngineOptions::traffic_classes); empty: the default class.
+  std::string traffic_class = {};
   // Report how far the bytes got on a TCP socket (TransferResult's
   // bytes_acked and bytes_unsent): what the peer acknowledged, and what was
   // still unsent when the transfer ended, not merely what the socket

@@ -21,6 +21,7 @@
 #include "engine/clock.h"
 #include "engine/send_queue.h"
 #include "engine/slot_table.h"
+#include "engine/socket_pacer.h"
 #include "gtest/gtest.h"
 
 namespace sluice::testing {
@@ -72,6 +73,38 @@ class FakeSendQueue final : public internal::SendQueue {
   absl::flat_hash_map<int, internal::TcpSendState> tcp_;
   int asked_ = 0;
   int tcp_asked_ = 0;
+};
+
+// Paces the sockets the test marks as TCP, remembering every socket's
+// current rate; the others (unix sockets) refuse, as the kernel's pacer
+// does for them.
+class FakeSocketPacer final : public internal::SocketPacer {
+ public:
+  static constexpr uint64_t kOwnRate = ~uint64_t{0};
+  std::optional<uint64_t> Pace(int socket_fd,
+                               uint64_t bytes_per_second) override {
+    if (!tcp_.contains(socket_fd)) return std::nullopt;
+    auto [it, added] = rates_.try_emplace(socket_fd, kOwnRate);
+    const uint64_t own = it->second;
+    it->second = bytes_per_second;
+    return own;
+  }
+  void Restore(int socket_fd, uint64_t own_rate) override {
+    rates_[socket_fd] = own_rate;
+    ++restores_;
+  }
+  void MarkTcp(int socket_fd) { tcp_.insert(socket_fd); }
+  // The socket's pacing rate now; kOwnRate when never paced.
+  uint64_t RateOf(int socket_fd) const {
+    auto it = rates_.find(socket_fd);
+    return it == rates_.end() ? kOwnRate : it->second;
+  }
+  int restores() const { return restores_; }
+
+ private:
+  absl::flat_hash_set<int> tcp_;
+  absl::flat_hash_map<int, uint64_t> rates_;
+  int restores_ = 0;
 };
 
 class FakeBackend final : public internal::Backend {
