@@ -71,11 +71,10 @@ struct CaseResult {
 };
 
 absl::StatusOr<CaseResult> RunCase(BackendKind backend,
-                                   const std::string& transport,
-                                   uint64_t rate, double seconds,
-                                   int streams) {
-  const uint64_t size = static_cast<uint64_t>(static_cast<double>(rate) *
-                                              seconds);
+                                   const std::string& transport, uint64_t rate,
+                                   double seconds, int streams) {
+  const uint64_t size =
+      static_cast<uint64_t>(static_cast<double>(rate) * seconds);
   absl::StatusOr<tools::UniqueFd> file = tools::MakeCachedPatternFile(size);
   if (!file.ok()) return file.status();
   const std::string unix_path =
@@ -170,8 +169,8 @@ int Main(int argc, char** argv) {
     for (absl::string_view transport :
          absl::StrSplit(absl::GetFlag(FLAGS_transports), ',')) {
       for (const uint64_t rate : rates) {
-        absl::StatusOr<CaseResult> r = RunCase(
-            backend, std::string(transport), rate, seconds, streams);
+        absl::StatusOr<CaseResult> r =
+            RunCase(backend, std::string(transport), rate, seconds, streams);
         if (!r.ok()) {
           std::fprintf(stderr, "%s over %s at %llu B/s: %s\n",
                        std::string(BackendKindName(backend)).c_str(),
@@ -185,8 +184,8 @@ int Main(int argc, char** argv) {
         std::printf("%-9s %-5s %12llu %14.0f %14.0f %6.3fx %6.3fx %s%s\n",
                     std::string(BackendKindName(backend)).c_str(),
                     std::string(transport).c_str(),
-                    static_cast<unsigned long long>(rate), r->median,
-                    r->worst, r->median / target, r->worst / target,
+                    static_cast<unsigned long long>(rate), r->median, r->worst,
+                    r->median / target, r->worst / target,
                     r->paced ? "kernel" : "bucket",
                     r->ok ? "" : "  (A TRANSFER FAILED)");
         std::fflush(stdout);
