@@ -154,6 +154,12 @@ TEST_F(LoadToolTest, VerifiedRunPerBackendWritesTheReport) {
     }
     EXPECT_TRUE(result["errors"].is_object());
     EXPECT_TRUE(result["errors"].empty());
+    // No --rate, no --classes.
+    EXPECT_TRUE(result["max_rate"].is_null());
+    EXPECT_TRUE(result["delivered_rate"].is_null());
+    EXPECT_TRUE(result["classes"].is_array());
+    EXPECT_TRUE(result["classes"].empty());
+    EXPECT_EQ(result["rate_waits"], 0);
     // Two rounds of exactly 300 transfers, every byte acknowledged.
     ASSERT_EQ(result["rounds"].size(), 2u);
     EXPECT_EQ(result["transfers"], 600);
@@ -362,6 +368,133 @@ TEST_F(LoadToolTest, SoakFlagsAreChecked) {
   EXPECT_EQ(Load({"--soak", "--connect=127.0.0.1:9"}).exit_code, 2);
   EXPECT_EQ(Load({"--soak", "--transport=tcp,carrier-pigeon"}).exit_code, 2);
   EXPECT_EQ(Load({"--soak", "--rss-growth-limit=lots"}).exit_code, 2);
+}
+
+// --classes: every byte still reconciled, both classes moved bytes, and the
+// report has them with their weights. No share is asserted: how close the
+// bytes come to the weights depends on timing (backlog, the sink's pace).
+TEST_F(LoadToolTest, ClassesAreReportedPerClass) {
+  for (BackendKind kind : AvailableBackends()) {
+    SCOPED_TRACE(BackendKindName(kind));
+    const std::string json_path = TempPath("classes.json");
+    ProcessResult r =
+        Load({absl::StrCat("--backends=", BackendKindName(kind)),
+              "--classes=a:3,b:1", "--turn-bytes=256KiB", "--connections=8",
+              "--object-size=1MiB", "--objects=2", "--transfers=48", "--verify",
+              absl::StrCat("--json=", json_path)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("--classes: bytes per class"));
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("without --turn-bytes")));
+    std::ifstream in(json_path);
+    nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
+    ::unlink(json_path.c_str());
+    ASSERT_FALSE(report.is_discarded()) << "report is not JSON";
+    EXPECT_EQ(report["params"]["turn_bytes"], 256 << 10);
+    ASSERT_EQ(report["params"]["classes"].size(), 2u);
+    const nlohmann::json& result = report["results"][0];
+    EXPECT_EQ(result["reconciliation"], "reconciled");
+    EXPECT_TRUE(result["errors"].empty());
+    const nlohmann::json& classes = result["classes"];
+    ASSERT_EQ(classes.size(), 2u);
+    EXPECT_EQ(classes[0]["name"], "a");
+    EXPECT_EQ(classes[0]["weight"], 3);
+    EXPECT_DOUBLE_EQ(classes[0]["weight_share"].get<double>(), 0.75);
+    EXPECT_EQ(classes[1]["name"], "b");
+    EXPECT_EQ(classes[1]["weight"], 1);
+    uint64_t bytes = 0;
+    uint64_t transfers = 0;
+    double share = 0;
+    for (const nlohmann::json& c : classes) {
+      EXPECT_GT(c["bytes"].get<uint64_t>(), 0u) << c["name"];
+      EXPECT_GT(c["mib_per_s"].get<double>(), 0) << c["name"];
+      bytes += c["bytes"].get<uint64_t>();
+      transfers += c["transfers"].get<uint64_t>();
+      share += c["byte_share"].get<double>();
+    }
+    // Every byte and transfer belongs to a class.
+    EXPECT_EQ(bytes, result["bytes"].get<uint64_t>());
+    EXPECT_EQ(transfers, 48u);
+    EXPECT_NEAR(share, 1.0, 1e-9);
+    ASSERT_EQ(result["rounds"].size(), 1u);
+    EXPECT_EQ(result["rounds"][0]["classes"].size(), 2u);
+  }
+}
+
+TEST_F(LoadToolTest, ClassesWithoutATurnBoundGetANote) {
+  ProcessResult r =
+      Load({"--backends=readsend", "--classes=a:1,b:1", "--connections=2",
+            "--object-size=64KiB", "--objects=1", "--transfers=4"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("without --turn-bytes"));
+}
+
+TEST_F(LoadToolTest, BadClassesAreUsageErrors) {
+  ProcessResult r = Load({"--classes=a:0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--classes: class \"a:0\": the weight must"));
+  r = Load({"--classes=a:1,a:2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("class \"a\" is named twice"));
+  r = Load({"--classes=a"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("needs a name and a weight"));
+  r = Load({"--classes=a:1,b:1", "--connections=3", "--threads=2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("need at least 4 connections"));
+}
+
+TEST_F(LoadToolTest, BadRatesAreUsageErrors) {
+  ProcessResult r = Load({"--rate=4MB"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--rate: bad size \"4MB\""));
+  r = Load({"--rate-after=1MiB"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--rate-after"));
+  EXPECT_EQ(Load({"--turn-bytes=lots"}).exit_code, 2);
+  EXPECT_EQ(Load({"--soak", "--rate=1MiB"}).exit_code, 2);
+  EXPECT_EQ(Load({"--soak", "--classes=a:1"}).exit_code, 2);
+}
+
+// --rate: every transfer ends OK with its bytes reconciled, and the report
+// has the ceiling and what each transfer delivered. How close that comes to
+// the rate is the max_rate benchmark's question, not this test's.
+TEST_F(LoadToolTest, RateIsAppliedAndReported) {
+  for (BackendKind kind : AvailableBackends()) {
+    SCOPED_TRACE(BackendKindName(kind));
+    const std::string json_path = TempPath("rate.json");
+    ProcessResult r =
+        Load({absl::StrCat("--backends=", BackendKindName(kind)),
+              "--rate=16MiB", "--rate-after=64KiB", "--connections=4",
+              "--object-size=1MiB", "--objects=2", "--transfers=8", "--verify",
+              absl::StrCat("--json=", json_path)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("--rate 16.00 MiB/s after 0.06 MiB"));
+    std::ifstream in(json_path);
+    nlohmann::json report = nlohmann::json::parse(in, nullptr, false);
+    ::unlink(json_path.c_str());
+    ASSERT_FALSE(report.is_discarded()) << "report is not JSON";
+    EXPECT_EQ(report["params"]["rate"], 16 << 20);
+    EXPECT_EQ(report["params"]["rate_after"], 64 << 10);
+    const nlohmann::json& result = report["results"][0];
+    EXPECT_EQ(result["reconciliation"], "reconciled");
+    EXPECT_TRUE(result["errors"].empty());
+    EXPECT_EQ(result["transfers"], 8);
+    EXPECT_EQ(result["max_rate"]["bytes_per_second"], 16 << 20);
+    EXPECT_EQ(result["max_rate"]["after_bytes"], 64 << 10);
+    const nlohmann::json& delivered = result["delivered_rate"];
+    EXPECT_EQ(delivered["transfers"], 8);
+    for (const char* key :
+         {"p10_mib_per_s", "p50_mib_per_s", "p90_mib_per_s", "p50_to_rate"}) {
+      EXPECT_GT(delivered[key].get<double>(), 0) << key;
+    }
+    EXPECT_LE(delivered["p10_mib_per_s"].get<double>(),
+              delivered["p90_mib_per_s"].get<double>());
+    // 1 MiB at 16 MiB/s from a bucket that starts with about 20 ms' worth:
+    // transfers run out of budget.
+    EXPECT_GT(result["rate_waits"].get<uint64_t>(), 0u);
+    EXPECT_TRUE(result["paced_transfers"].is_number());
+    EXPECT_TRUE(result["classes"].empty());
+  }
 }
 
 // The verifying sink itself: a stream with one wrong body byte is caught,

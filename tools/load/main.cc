@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +42,7 @@
 #include "load/runner.h"
 #include "load/sink.h"
 #include "load/soak.h"
+#include "load/traffic_classes.h"
 #include "load/workload.h"
 #include "net/address.h"
 #include "process/fd_limit.h"
@@ -109,6 +111,22 @@ ABSL_FLAG(bool, register_fds, true,
           "engine once (Engine::RegisterFd), so Submit() makes no fd checks "
           "of its own; false: every Submit() checks its fds (calls/xfer "
           "counts those checks either way)");
+ABSL_FLAG(std::string, rate, "0",
+          "every transfer's maximum rate in bytes per second "
+          "(TransferSpec::max_rate), a size such as 4MiB; 0: no limit. The "
+          "report adds the rate each transfer delivered");
+ABSL_FLAG(std::string, rate_after, "0",
+          "with --rate: bytes of each transfer sent at full speed before the "
+          "rate applies (MaxRate::after_bytes)");
+ABSL_FLAG(std::string, classes, "",
+          "weighted fair-share classes NAME:WEIGHT,... (e.g. gold:3,bronze:1; "
+          "EngineOptions::traffic_classes): each thread's connections are "
+          "assigned to them in turn, and the report adds bytes per class. "
+          "They share a bounded turn only: see --turn-bytes");
+ABSL_FLAG(std::string, turn_bytes, "0",
+          "file bytes one scheduler turn hands out over all transfers "
+          "(EngineOptions::turn_bytes), shared by --classes by weight; 0: "
+          "unbounded");
 ABSL_FLAG(bool, soak, false,
           "soak: run --transfers (default 1000000) transfers per backend and "
           "transport with random cancels, deadlines and peer resets, verify "
@@ -193,6 +211,47 @@ std::vector<BackendKind> BackendsFlag() {
   return list->usable;
 }
 
+// A size flag, or 0 when it is empty.
+uint64_t SizeFlag(const char* name, const std::string& text) {
+  uint64_t bytes = 0;
+  if (!text.empty() && !tools::ParseByteSize(text, bytes)) {
+    UsageError(absl::StrCat("--", name, ": bad size \"", text,
+                            "\"; expected a size such as 4MiB"));
+  }
+  return bytes;
+}
+
+// --rate, --rate-after, --classes and --turn-bytes.
+struct TrafficFlags {
+  std::optional<MaxRate> max_rate;
+  std::vector<TrafficClass> classes;
+  uint64_t turn_bytes = 0;
+
+  bool any() const {
+    return max_rate.has_value() || !classes.empty() || turn_bytes > 0;
+  }
+};
+
+TrafficFlags ParseTrafficFlags() {
+  TrafficFlags flags;
+  const uint64_t rate = SizeFlag("rate", absl::GetFlag(FLAGS_rate));
+  const uint64_t after =
+      SizeFlag("rate-after", absl::GetFlag(FLAGS_rate_after));
+  if (rate > 0) {
+    flags.max_rate = MaxRate{.bytes_per_second = rate, .after_bytes = after};
+  } else if (after > 0) {
+    UsageError("--rate-after applies to a --rate; there is none");
+  }
+  absl::StatusOr<std::vector<TrafficClass>> classes =
+      ParseTrafficClasses(absl::GetFlag(FLAGS_classes));
+  if (!classes.ok()) {
+    UsageError(absl::StrCat("--classes: ", classes.status().message()));
+  }
+  flags.classes = *std::move(classes);
+  flags.turn_bytes = SizeFlag("turn-bytes", absl::GetFlag(FLAGS_turn_bytes));
+  return flags;
+}
+
 DataPath UringPathFlag() {
   absl::StatusOr<DataPath> path =
       ParseDataPath(absl::GetFlag(FLAGS_uring_path));
@@ -273,6 +332,11 @@ int RunSoakMode() {
                             "\"; expected whole or random-range"));
   }
   if (backends.empty()) UsageError("no backend to run");
+  if (ParseTrafficFlags().any()) {
+    UsageError(
+        "--soak measures no rate or share: no --rate, --classes or "
+        "--turn-bytes");
+  }
   config.engine.uring_data_path = UringPathFlag();
   config.engine.avoid_cold_reads = absl::GetFlag(FLAGS_avoid_cold_reads);
   config.engine.iowq_max_workers =
@@ -389,6 +453,24 @@ int RunSender() {
   if (!(cold_fraction >= 0 && cold_fraction <= 1)) {
     UsageError("--cold: a share of transfers, from 0 to 1");
   }
+  const TrafficFlags traffic = ParseTrafficFlags();
+  const size_t classes = traffic.classes.size();
+  // RoundConfig::engine: each thread's connections go to the classes in
+  // turn, so a thread needs one per class.
+  const int threads_used = std::min(threads, connections);
+  if (classes > 0 &&
+      static_cast<uint64_t>(connections) < classes * threads_used) {
+    UsageError(
+        absl::StrCat("--classes: ", classes, " classes over ", threads_used,
+                     " thread(s) need at least ", classes * threads_used,
+                     " connections, so that every engine serves every class"));
+  }
+  if (classes > 0 && traffic.turn_bytes == 0) {
+    std::fprintf(stderr,
+                 "sluice-load: note: without --turn-bytes every runnable "
+                 "transfer moves a full quantum each turn, so --classes "
+                 "share nothing by weight\n");
+  }
   const std::string dir = absl::GetFlag(FLAGS_dir);
   if (verify && !dir.empty()) {
     UsageError(
@@ -445,6 +527,9 @@ int RunSender() {
   config.engine.avoid_cold_reads = absl::GetFlag(FLAGS_avoid_cold_reads);
   config.cold_fraction = cold_fraction;
   config.register_fds = absl::GetFlag(FLAGS_register_fds);
+  config.engine.traffic_classes = traffic.classes;
+  config.engine.turn_bytes = traffic.turn_bytes;
+  config.max_rate = traffic.max_rate;
   config.engine.iowq_max_workers =
       static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_iowq_workers)));
   config.target = target;
@@ -555,7 +640,14 @@ int RunSender() {
         {"cold", cold_fraction},
         {"sink", target.ToString()},
         {"sink_ack", sink_ack},
+        {"rate", traffic.max_rate ? traffic.max_rate->bytes_per_second : 0},
+        {"rate_after", traffic.max_rate ? traffic.max_rate->after_bytes : 0},
+        {"classes", nlohmann::json::array()},
+        {"turn_bytes", traffic.turn_bytes},
     };
+    for (const TrafficClass& c : traffic.classes) {
+      params["classes"].push_back({{"name", c.name}, {"weight", c.weight}});
+    }
     for (const BackendRounds& b : results) {
       params["backends"].push_back(std::string(BackendKindName(b.backend)));
     }

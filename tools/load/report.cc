@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_format.h"
@@ -83,6 +84,40 @@ Reconciliation Overall(const std::vector<RoundResult>& rounds) {
   return overall;
 }
 
+constexpr double kMiB = 1 << 20;
+
+// Class k's share of the bytes all classes sent over `rounds` (0 to 1).
+double ByteShare(const std::vector<RoundResult>& rounds, size_t k) {
+  uint64_t total = 0;
+  uint64_t mine = 0;
+  for (const RoundResult& r : rounds) {
+    for (const ClassResult& c : r.classes) total += c.bytes;
+    if (k < r.classes.size()) mine += r.classes[k].bytes;
+  }
+  return total > 0 ? double(mine) / double(total) : 0;
+}
+
+// Class k's weight's share of all the weights (0 to 1).
+double WeightShare(const std::vector<ClassResult>& classes, size_t k) {
+  double total = 0;
+  for (const ClassResult& c : classes) total += c.weight;
+  return total > 0 ? classes[k].weight / total : 0;
+}
+
+double ClassMibPerS(const RoundResult& r, size_t k) {
+  return r.seconds > 0 && k < r.classes.size()
+             ? double(r.classes[k].bytes) / kMiB / r.seconds
+             : 0;
+}
+
+uint64_t ClassTransfers(const std::vector<RoundResult>& rounds, size_t k) {
+  uint64_t total = 0;
+  for (const RoundResult& r : rounds) {
+    if (k < r.classes.size()) total += r.classes[k].transfers;
+  }
+  return total;
+}
+
 const BackendRounds* Find(const std::vector<BackendRounds>& results,
                           BackendKind kind) {
   for (const BackendRounds& b : results) {
@@ -96,9 +131,41 @@ double Median(const BackendRounds& b,
   return Over(b.rounds, metric).median;
 }
 
+// The median delivered rate over the ceiling (0 without one).
+double RateRatio(const BackendRounds& b) {
+  if (b.rounds.empty() || !b.rounds.front().max_rate.has_value()) return 0;
+  return Median(b, [](auto& r) { return r.rate_p50_bytes_per_s; }) /
+         double(b.rounds.front().max_rate->bytes_per_second);
+}
+
+// null without a ceiling.
+nlohmann::json MaxRateJson(const std::optional<MaxRate>& max_rate) {
+  if (!max_rate.has_value()) return nlohmann::json();
+  return {{"bytes_per_second", max_rate->bytes_per_second},
+          {"after_bytes", max_rate->after_bytes}};
+}
+
 nlohmann::json RoundJson(const RoundResult& r) {
   nlohmann::json errors = nlohmann::json::object();
   for (const auto& [code, count] : r.errors) errors[code] = count;
+  nlohmann::json classes = nlohmann::json::array();
+  for (size_t k = 0; k < r.classes.size(); ++k) {
+    const ClassResult& c = r.classes[k];
+    classes.push_back({{"name", c.name},
+                       {"weight", c.weight},
+                       {"bytes", c.bytes},
+                       {"transfers", c.transfers},
+                       {"mib_per_s", ClassMibPerS(r, k)}});
+  }
+  nlohmann::json delivered;  // null without a ceiling
+  if (r.max_rate.has_value()) {
+    delivered = {{"transfers", r.rate_samples},
+                 {"p10_mib_per_s", r.rate_p10_bytes_per_s / kMiB},
+                 {"p50_mib_per_s", r.rate_p50_bytes_per_s / kMiB},
+                 {"p90_mib_per_s", r.rate_p90_bytes_per_s / kMiB},
+                 {"p50_to_rate", r.rate_p50_bytes_per_s /
+                                     double(r.max_rate->bytes_per_second)}};
+  }
   const bool unreconciled = r.reconciliation == Reconciliation::kUnreconciled;
   return {
       {"backend", std::string(BackendKindName(r.backend))},
@@ -121,6 +188,11 @@ nlohmann::json RoundJson(const RoundResult& r) {
       {"submits_per_transfer",
        r.transfers ? double(r.syscalls) / double(r.transfers) : 0.0},
       {"sqes_per_submit", r.submits ? double(r.sqes) / double(r.submits) : 0.0},
+      {"classes", classes},
+      {"max_rate", MaxRateJson(r.max_rate)},
+      {"delivered_rate", delivered},
+      {"rate_waits", r.rate_waits},
+      {"paced_transfers", r.paced_transfers},
       {"errors", errors},
       // null: the sink sends no acknowledgement (--sink-ack=false).
       {"sink_bytes",
@@ -146,6 +218,67 @@ std::string CpuModel() {
     }
   }
   return "unknown";
+}
+
+// --classes: per backend and class, what it got against what its weight
+// asks for.
+void PrintClasses(std::FILE* out, const std::vector<BackendRounds>& results) {
+  std::fprintf(out,
+               "\n--classes: bytes per class (heads included); shares follow "
+               "the weights only while every class has bytes waiting\n"
+               "%-9s %-16s %8s %-24s %12s %8s %9s\n",
+               "backend", "class", "weight", "MiB/s", "transfers", "share %",
+               "weight %");
+  for (const BackendRounds& b : results) {
+    const int n = static_cast<int>(b.rounds.size());
+    const std::vector<ClassResult>& classes = b.rounds.front().classes;
+    for (size_t k = 0; k < classes.size(); ++k) {
+      std::fprintf(
+          out, "%-9s %-16s %8u %-24s %12llu %8.1f %9.1f\n",
+          std::string(BackendKindName(b.backend)).c_str(),
+          classes[k].name.c_str(), classes[k].weight,
+          Format(Over(b.rounds, [k](auto& r) { return ClassMibPerS(r, k); }), n,
+                 1)
+              .c_str(),
+          static_cast<unsigned long long>(ClassTransfers(b.rounds, k)),
+          100 * ByteShare(b.rounds, k), 100 * WeightShare(classes, k));
+    }
+  }
+}
+
+// --rate: what each transfer delivered against the ceiling.
+void PrintRates(std::FILE* out, const std::vector<BackendRounds>& results) {
+  const MaxRate& ceiling = *results.front().rounds.front().max_rate;
+  std::fprintf(out,
+               "\n--rate %.2f MiB/s%s: per transfer, file bytes over Submit() "
+               "to callback\n"
+               "%-9s %12s %-24s %8s %12s %12s\n",
+               double(ceiling.bytes_per_second) / kMiB,
+               ceiling.after_bytes > 0
+                   ? absl::StrFormat(" after %.2f MiB at full speed",
+                                     double(ceiling.after_bytes) / kMiB)
+                         .c_str()
+                   : "",
+               "backend", "transfers", "MiB/s p10/p50/p90", "p50/rate",
+               "rate waits", "paced");
+  for (const BackendRounds& b : results) {
+    std::fprintf(
+        out, "%-9s %12llu %-24s %8.2f %12llu %12llu\n",
+        std::string(BackendKindName(b.backend)).c_str(),
+        static_cast<unsigned long long>(
+            Sum(b.rounds, &RoundResult::rate_samples)),
+        absl::StrFormat(
+            "%.2f/%.2f/%.2f",
+            Median(b, [](auto& r) { return r.rate_p10_bytes_per_s; }) / kMiB,
+            Median(b, [](auto& r) { return r.rate_p50_bytes_per_s; }) / kMiB,
+            Median(b, [](auto& r) { return r.rate_p90_bytes_per_s; }) / kMiB)
+            .c_str(),
+        RateRatio(b),
+        static_cast<unsigned long long>(
+            Sum(b.rounds, &RoundResult::rate_waits)),
+        static_cast<unsigned long long>(
+            Sum(b.rounds, &RoundResult::paced_transfers)));
+  }
 }
 
 }  // namespace
@@ -215,6 +348,12 @@ void PrintReport(std::FILE* out, const std::vector<BackendRounds>& results) {
                    double(longest) / 1e6);
     }
   }
+  if (!results.front().rounds.front().classes.empty()) {
+    PrintClasses(out, results);
+  }
+  if (results.front().rounds.front().max_rate.has_value()) {
+    PrintRates(out, results);
+  }
   const BackendRounds* base = Find(results, BackendKind::kSendfile);
   if (base == nullptr || results.size() < 2) return;
   const double base_gib = Median(*base, [](auto& r) { return r.gib_per_s(); });
@@ -256,6 +395,34 @@ nlohmann::json ReportJson(const nlohmann::json& params,
     const uint64_t transfers = Sum(b.rounds, &RoundResult::transfers);
     nlohmann::json errors = nlohmann::json::object();
     for (const auto& [code, count] : Errors(b.rounds)) errors[code] = count;
+    nlohmann::json classes = nlohmann::json::array();
+    const std::vector<ClassResult>& round_classes = b.rounds.front().classes;
+    for (size_t k = 0; k < round_classes.size(); ++k) {
+      uint64_t bytes = 0;
+      for (const RoundResult& r : b.rounds) bytes += r.classes[k].bytes;
+      classes.push_back(
+          {{"name", round_classes[k].name},
+           {"weight", round_classes[k].weight},
+           {"bytes", bytes},
+           {"transfers", ClassTransfers(b.rounds, k)},
+           {"mib_per_s",
+            Median(b, [k](auto& r) { return ClassMibPerS(r, k); })},
+           {"byte_share", ByteShare(b.rounds, k)},
+           {"weight_share", WeightShare(round_classes, k)}});
+    }
+    const std::optional<MaxRate>& max_rate = b.rounds.front().max_rate;
+    nlohmann::json delivered;  // null without a ceiling
+    if (max_rate.has_value()) {
+      delivered = {
+          {"transfers", Sum(b.rounds, &RoundResult::rate_samples)},
+          {"p10_mib_per_s",
+           Median(b, [](auto& r) { return r.rate_p10_bytes_per_s; }) / kMiB},
+          {"p50_mib_per_s",
+           Median(b, [](auto& r) { return r.rate_p50_bytes_per_s; }) / kMiB},
+          {"p90_mib_per_s",
+           Median(b, [](auto& r) { return r.rate_p90_bytes_per_s; }) / kMiB},
+          {"p50_to_rate", RateRatio(b)}};
+    }
     double seconds = 0;
     uint64_t longest_call_ns = 0;
     for (const RoundResult& r : b.rounds) {
@@ -283,6 +450,11 @@ nlohmann::json ReportJson(const nlohmann::json& params,
         {"cold_transfers", Sum(b.rounds, &RoundResult::cold_transfers)},
         {"cold_bytes", Sum(b.rounds, &RoundResult::cold_bytes)},
         {"longest_call_ns", longest_call_ns},
+        {"classes", classes},
+        {"max_rate", MaxRateJson(max_rate)},
+        {"delivered_rate", delivered},
+        {"rate_waits", Sum(b.rounds, &RoundResult::rate_waits)},
+        {"paced_transfers", Sum(b.rounds, &RoundResult::paced_transfers)},
         {"errors", errors},
         {"reconciliation", ReconciliationName(Overall(b.rounds))},
         {"rounds", rounds},

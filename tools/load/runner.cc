@@ -28,6 +28,8 @@ namespace {
 struct Connection {
   tools::UniqueFd fd;
   bool alive = true;
+  // Its index in EngineOptions::traffic_classes, if there are any.
+  size_t traffic_class = 0;
 };
 
 // What one sender thread did.
@@ -40,6 +42,10 @@ struct ThreadResult {
   LatencyHistogram latencies_ns;
   LatencyHistogram cold_latencies_ns;
   uint64_t cold_bytes = 0;
+  // Per traffic class (bytes and transfers only), and with a max_rate the
+  // bytes/s each transfer that ended OK delivered.
+  std::vector<ClassResult> classes;
+  LatencyHistogram rates;
   std::map<std::string, uint64_t> errors;
   EngineStats stats;
   absl::Status failure;
@@ -60,6 +66,9 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
     return;
   }
   std::mt19937_64 rng(seed);
+  const std::vector<TrafficClass>& traffic_classes =
+      config.engine.traffic_classes;
+  out.classes.resize(traffic_classes.size());
   const auto more = [&] {
     if (config.transfers > 0) {
       return started.fetch_add(1, std::memory_order_relaxed) < config.transfers;
@@ -89,6 +98,10 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
     spec.offset = pick.offset;
     spec.count = pick.count;
     spec.idle_timeout = absl::Seconds(30);
+    spec.max_rate = config.max_rate;
+    if (!traffic_classes.empty()) {
+      spec.traffic_class = traffic_classes[c.traffic_class].name;
+    }
     spec.header = config.framed ? MakeHead({pick.object, pick.offset,
                                             pick.count, config.header_bytes})
                                 : MakePlainHead(config.header_bytes);
@@ -100,6 +113,7 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
               r.header_bytes_sent + r.bytes_sent + r.trailer_bytes_sent;
           out.bytes += bytes;
           out.file_bytes += r.bytes_sent;
+          if (!out.classes.empty()) out.classes[c.traffic_class].bytes += bytes;
           progress.bytes.fetch_add(bytes, std::memory_order_relaxed);
           if (!r.status.ok()) {
             ++out.errors[absl::StatusCodeToString(r.status.code())];
@@ -111,9 +125,16 @@ void SendLoop(const RoundConfig& config, std::vector<Connection*> connections,
           ++out.transfers;
           progress.transfers.fetch_add(1, std::memory_order_relaxed);
           out.cold_bytes += r.cold_bytes;
+          if (!out.classes.empty()) ++out.classes[c.traffic_class].transfers;
+          const int64_t ns = std::max<int64_t>(
+              0, absl::ToInt64Nanoseconds(absl::Now() - submitted));
           (cold ? out.cold_latencies_ns : out.latencies_ns)
-              .Record(static_cast<uint64_t>(std::max<int64_t>(
-                  0, absl::ToInt64Nanoseconds(absl::Now() - submitted))));
+              .Record(static_cast<uint64_t>(ns));
+          if (config.max_rate.has_value() && ns > 0) {
+            out.rates.Record(
+                static_cast<uint64_t>(static_cast<double>(r.bytes_sent) * 1e9 /
+                                      static_cast<double>(ns)));
+          }
           send_next(c);
         });
     if (!id.ok()) {
@@ -197,8 +218,14 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
   }
   const int threads = std::max(1, std::min(config.threads, config.connections));
   std::vector<std::vector<Connection*>> shares(threads);
+  const size_t classes = config.engine.traffic_classes.size();
   for (size_t i = 0; i < connections.size(); ++i) {
-    shares[i % threads].push_back(&connections[i]);
+    std::vector<Connection*>& share = shares[i % threads];
+    // Round robin within each thread, not over all connections: with
+    // i % K, two threads and two classes would give each engine one class,
+    // and nothing to share.
+    if (classes > 0) connections[i].traffic_class = share.size() % classes;
+    share.push_back(&connections[i]);
   }
 
   std::vector<ThreadResult> results(threads);
@@ -228,6 +255,10 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
 
   LatencyHistogram latencies;
   LatencyHistogram cold_latencies;
+  LatencyHistogram rates;
+  for (const TrafficClass& c : config.engine.traffic_classes) {
+    round.classes.push_back({.name = c.name, .weight = c.weight});
+  }
   for (ThreadResult& r : results) {
     if (!r.failure.ok()) return r.failure;
     round.bytes += r.bytes;
@@ -242,6 +273,13 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
     latencies.Merge(r.latencies_ns);
     cold_latencies.Merge(r.cold_latencies_ns);
     round.cold_bytes += r.cold_bytes;
+    for (size_t k = 0; k < r.classes.size(); ++k) {
+      round.classes[k].bytes += r.classes[k].bytes;
+      round.classes[k].transfers += r.classes[k].transfers;
+    }
+    rates.Merge(r.rates);
+    round.rate_waits += r.stats.rate_waits;
+    round.paced_transfers += r.stats.paced_transfers;
     round.longest_call_ns =
         std::max(round.longest_call_ns, r.stats.longest_call_ns);
   }
@@ -251,6 +289,11 @@ absl::StatusOr<RoundResult> RunRound(const RoundConfig& config,
   round.latency_p50_us = PercentileMicros(latencies, 0.5);
   round.latency_p99_us = PercentileMicros(latencies, 0.99);
   round.latency_p999_us = PercentileMicros(latencies, 0.999);
+  round.max_rate = config.max_rate;
+  round.rate_samples = rates.count();
+  round.rate_p10_bytes_per_s = rates.Percentile(0.1);
+  round.rate_p50_bytes_per_s = rates.Percentile(0.5);
+  round.rate_p90_bytes_per_s = rates.Percentile(0.9);
 
   if (!config.sink_ack) {
     for (Connection& c : connections) ::shutdown(c.fd.get(), SHUT_WR);

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,10 @@ using tools::Listen;
 using tools::ParseAddress;
 
 struct RoundConfig {
-  EngineOptions engine;  // the backend and its options
+  // The backend and its options. With traffic_classes, each thread's k-th
+  // connection belongs to class k % K (so every engine serves every class)
+  // and every transfer on it names that class.
+  EngineOptions engine;
   Address target;
   int connections = 1;
   int threads = 1;
@@ -54,6 +58,8 @@ struct RoundConfig {
   // Register every connection's socket and object's fd with each engine
   // (Engine::RegisterFd) for the round.
   bool register_fds = true;
+  // Every transfer's TransferSpec::max_rate.
+  std::optional<MaxRate> max_rate;
 };
 
 enum class Reconciliation {
@@ -73,6 +79,16 @@ struct Progress {
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> transfers{0};
   std::atomic<uint64_t> errors{0};
+};
+
+// One of EngineOptions::traffic_classes in a round.
+struct ClassResult {
+  std::string name;
+  uint32_t weight = 0;
+  // Everything written to its connections (heads included, transfers that
+  // failed too), and its transfers that ended OK.
+  uint64_t bytes = 0;
+  uint64_t transfers = 0;
 };
 
 struct RoundResult {
@@ -103,6 +119,22 @@ struct RoundResult {
   uint64_t syscalls = 0;
   uint64_t submits = 0;
   uint64_t sqes = 0;
+  // Per traffic class, in EngineOptions::traffic_classes' order (empty
+  // without classes).
+  std::vector<ClassResult> classes;
+  // With RoundConfig::max_rate: the ceiling, and the rate each transfer
+  // that ended OK delivered, its file bytes over the time from Submit() to
+  // the callback (after_bytes at full speed included), as percentiles over
+  // transfers from a LatencyHistogram of bytes/s (within 0.4 %).
+  std::optional<MaxRate> max_rate;
+  uint64_t rate_samples = 0;
+  double rate_p10_bytes_per_s = 0;
+  double rate_p50_bytes_per_s = 0;
+  double rate_p90_bytes_per_s = 0;
+  // EngineStats: waits for a spent rate budget, TCP sockets the kernel
+  // paced.
+  uint64_t rate_waits = 0;
+  uint64_t paced_transfers = 0;
   std::map<std::string, uint64_t> errors;
   // What the sink acknowledged over all connections, and on how many of
   // them no Ack came (with sink_ack).
