@@ -218,7 +218,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
       SchedulerOptions{.quantum_bytes = options.quantum_bytes,
                        .max_active = options.max_active,
                        .class_weights = std::move(class_weights),
-                       .turn_bytes = options.turn_bytes},
+                       .turn_bytes = options.turn_bytes,
+                       .max_rate = options.max_rate},
       impl->stats);
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }

@@ -31,14 +31,17 @@ absl::Status CheckMaxRate(const MaxRate& ceiling,
   return absl::OkStatus();
 }
 
-RateBucket::RateBucket(uint64_t bytes_per_second, uint64_t quantum_bytes,
-                       absl::Time now)
+RateBucket::RateBucket(uint64_t bytes_per_second, uint64_t largest_step,
+                       absl::Time now, absl::Duration keep)
     : bytes_per_second_(bytes_per_second), counted_at_(now) {
   const auto per_step = static_cast<uint64_t>(
       static_cast<double>(bytes_per_second) * absl::ToDoubleSeconds(kStepTime));
-  const uint64_t most = std::max<uint64_t>(quantum_bytes, 1);
+  const uint64_t most = std::max<uint64_t>(largest_step, 1);
   step_ = std::clamp<uint64_t>(
       per_step, std::min({kMinStep, bytes_per_second, most}), most);
+  most_kept_ = std::max(
+      2.0 * static_cast<double>(step_),
+      static_cast<double>(bytes_per_second) * absl::ToDoubleSeconds(keep));
   tokens_ = static_cast<double>(step_);
 }
 
@@ -46,10 +49,10 @@ uint64_t RateBucket::Available(absl::Time now) {
   if (now > counted_at_) {
     tokens_ += static_cast<double>(bytes_per_second_) *
                absl::ToDoubleSeconds(now - counted_at_);
-    tokens_ = std::min(tokens_, 2.0 * static_cast<double>(step_));
+    tokens_ = std::min(tokens_, most_kept_);
     counted_at_ = now;
   }
-  return static_cast<uint64_t>(std::floor(tokens_));
+  return tokens_ <= 0 ? 0 : static_cast<uint64_t>(std::floor(tokens_));
 }
 
 absl::Time RateBucket::ReadyAt(uint64_t bytes) const {
@@ -62,7 +65,7 @@ absl::Time RateBucket::ReadyAt(uint64_t bytes) const {
 }
 
 void RateBucket::Spend(uint64_t bytes) {
-  tokens_ = std::max(0.0, tokens_ - static_cast<double>(bytes));
+  tokens_ -= static_cast<double>(bytes);
 }
 
 }  // namespace sluice::internal

@@ -8,7 +8,10 @@
 // with less than step() left waits on a timer until ReadyAt(): the bucket
 // refills continuously at the rate and holds at most two steps, so a
 // transfer that waited long (a full socket, a late host) catches up by at
-// most one step, never by a burst.
+// most one step, never by a burst. The engine's own ceiling
+// (EngineOptions::max_rate) is one too, over every transfer: there a turn's
+// last push may take more than was available, and the debt is paid before
+// anything is available again.
 //
 //   RateBucket bucket(rate, quantum_bytes, now);
 //   if (bucket.Available(now) < std::min(bucket.step(), left))
@@ -40,8 +43,12 @@ class RateBucket {
   RateBucket() = default;
   // Starts with one step's worth, so the first push goes at once. A step is
   // about 20 ms of the rate: at least 1 KiB (or one second's worth, for a
-  // rate below that), at most `quantum_bytes`.
-  RateBucket(uint64_t bytes_per_second, uint64_t quantum_bytes, absl::Time now);
+  // rate below that), at most `largest_step`. It holds two steps, or
+  // `keep` of the rate where that is more (the engine's ceiling keeps 20 ms,
+  // so that a wait rounded up to a whole millisecond, as epoll's are, loses
+  // no bytes at a fast rate).
+  RateBucket(uint64_t bytes_per_second, uint64_t largest_step, absl::Time now,
+             absl::Duration keep = absl::ZeroDuration());
 
   bool unlimited() const { return bytes_per_second_ == 0; }
   // The least a push waits for (less only where less is left to send).
@@ -50,14 +57,17 @@ class RateBucket {
   uint64_t Available(absl::Time now);
   // When `bytes` (at most two steps) will be available.
   absl::Time ReadyAt(uint64_t bytes) const;
-  // The socket accepted `bytes` of what Available() allowed.
+  // The socket accepted `bytes`; more than Available() allowed leaves a
+  // debt.
   void Spend(uint64_t bytes);
 
  private:
   uint64_t bytes_per_second_ = 0;
   uint64_t step_ = 0;
-  // Bytes available as of `counted_at`, at most two steps. Fractions of a
-  // byte are kept, so that no rate drifts by rounding per refill.
+  double most_kept_ = 0;
+  // Bytes available as of `counted_at`, at most `most_kept_`; below zero, a
+  // debt. Fractions of a byte are kept, so that no rate drifts by rounding
+  // per refill.
   double tokens_ = 0;
   absl::Time counted_at_;
 };

@@ -23,7 +23,16 @@ Scheduler::Scheduler(Backend& backend, Clock& clock, SendQueue& send_queue,
       pacer_(pacer),
       options_(options),
       stats_(stats),
-      run_queue_(options.class_weights, options.quantum_bytes) {}
+      run_queue_(options.class_weights, options.quantum_bytes) {
+  if (options.max_rate > 0) {
+    // Steps of at most a quantum, as a transfer's: a turn then serves
+    // fewer transfers than are runnable, so the classes' weights decide
+    // who goes (steps of 20 ms of a fast rate would serve every runnable
+    // transfer each turn, and all alike).
+    engine_bucket_ = RateBucket(options.max_rate, options.quantum_bytes,
+                                clock_.Now(), absl::Milliseconds(20));
+  }
+}
 
 TransferId Scheduler::IdOf(uint32_t index) const {
   return TransferId(uint64_t{slots_[index].generation} << 32 | index);
@@ -141,8 +150,9 @@ absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
   ++stats_.turns;
 
   absl::Duration wait = timeout;
-  // Transfers the turn's budget left unserved are due at once too.
-  if (!completions_.empty() || !run_queue_.empty()) {
+  // Transfers the turn's budget left unserved are due at once too, unless
+  // the engine's ceiling holds them back.
+  if (!completions_.empty() || QueueDue(now)) {
     wait = absl::ZeroDuration();
   } else if (NextTimer() != absl::InfiniteFuture()) {
     wait = std::clamp(NextTimer() - now, absl::ZeroDuration(), wait);
@@ -159,9 +169,24 @@ absl::StatusOr<size_t> Scheduler::Turn(absl::Duration timeout) {
   return ended;
 }
 
+absl::Time Scheduler::NextTimer() const {
+  absl::Time next =
+      timers_.empty() ? absl::InfiniteFuture() : timers_.top_when();
+  if (!run_queue_.empty() && !engine_bucket_.unlimited()) {
+    next = std::min(next, queue_resume_at_);
+  }
+  return next;
+}
+
+bool Scheduler::QueueDue(absl::Time now) const {
+  return !run_queue_.empty() &&
+         (engine_bucket_.unlimited() || now >= queue_resume_at_);
+}
+
 bool Scheduler::HasReadyWork() const {
-  return !run_queue_.empty() || !completions_.empty() ||
-         endings_unwaited_ > 0 ||
+  return QueueDue(engine_bucket_.unlimited() ? absl::InfiniteFuture()
+                                             : clock_.Now()) ||
+         !completions_.empty() || endings_unwaited_ > 0 ||
          (!admission_.empty() && active_ < options_.max_active);
 }
 
@@ -204,7 +229,21 @@ uint64_t Scheduler::FileLeft(const Slot& slot) const {
 }
 
 void Scheduler::PushRunnable(absl::Time now) {
-  run_queue_.Serve(options_.turn_bytes, [&](TransferId id) -> uint64_t {
+  if (run_queue_.empty()) return;
+  uint64_t turn_bytes = options_.turn_bytes;
+  if (!engine_bucket_.unlimited()) {
+    const uint64_t available = engine_bucket_.Available(now);
+    if (available < engine_bucket_.step()) {
+      queue_resume_at_ = engine_bucket_.ReadyAt(engine_bucket_.step());
+      ++stats_.engine_rate_waits;
+      return;
+    }
+    queue_resume_at_ = absl::InfinitePast();
+    // Two steps a turn, whatever was kept: the rest goes in the next turns.
+    const uint64_t allowed = std::min(available, 2 * engine_bucket_.step());
+    turn_bytes = turn_bytes == 0 ? allowed : std::min(turn_bytes, allowed);
+  }
+  run_queue_.Serve(turn_bytes, [&](TransferId id) -> uint64_t {
     const Slot* slot = Find(id);
     if (slot == nullptr || slot->state != State::kRunnable) return 0;
     return Push(SlotOf(id), now);
@@ -287,6 +326,7 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
   slot->bytes_sent += outcome.file_bytes;
   slot->held_bytes = outcome.held_bytes;
   if (!slot->bucket.unlimited()) slot->bucket.Spend(outcome.file_bytes);
+  if (!engine_bucket_.unlimited()) engine_bucket_.Spend(outcome.file_bytes);
   if (options_.turn_bytes > 0 && slot->charged > outcome.file_bytes) {
     run_queue_.Refund(slot->plan.traffic_class,
                       slot->charged - outcome.file_bytes);

@@ -83,6 +83,8 @@ struct SchedulerOptions {
   std::vector<uint32_t> class_weights = {};
   // File bytes one turn hands out; 0: no bound.
   uint64_t turn_bytes = 0;
+  // File bytes per second over every transfer; 0: no ceiling.
+  uint64_t max_rate = 0;
 };
 
 class Scheduler {
@@ -126,10 +128,8 @@ class Scheduler {
   // the last wait (their outcomes are due without any fd becoming ready).
   bool HasReadyWork() const;
   // When the nearest idle timeout, deadline, minimum-rate check or end of a
-  // rate wait is due; InfiniteFuture: none.
-  absl::Time NextTimer() const {
-    return timers_.empty() ? absl::InfiniteFuture() : timers_.top_when();
-  }
+  // rate wait (a transfer's, or the engine's) is due; InfiniteFuture: none.
+  absl::Time NextTimer() const;
   // Transfers whose callback has not run yet.
   size_t live() const { return live_; }
 
@@ -199,6 +199,8 @@ class Scheduler {
   TransferId IdOf(uint32_t index) const;
   void Admit(absl::Time now);
   void PushRunnable(absl::Time now);
+  // Whether the run queue has transfers the engine's ceiling lets go now.
+  bool QueueDue(absl::Time now) const;
   // Pushes the slot, or puts it to wait for its maximum rate; returns the
   // file bytes the push may move (what its class is charged).
   uint64_t Push(uint32_t index, absl::Time now);
@@ -254,6 +256,10 @@ class Scheduler {
   std::vector<uint32_t> free_slots_;
   std::deque<TransferId> admission_;
   FairQueue run_queue_;
+  // The engine's ceiling over every transfer (SchedulerOptions::max_rate),
+  // and while it is spent, when the run queue may be served again.
+  RateBucket engine_bucket_;
+  absl::Time queue_resume_at_ = absl::InfinitePast();
   // At most one entry per live transfer, never later than its expiry.
   TimerHeap timers_;
   std::vector<Completion> completions_;

@@ -377,11 +377,11 @@ TEST_F(LoadToolTest, ClassesAreReportedPerClass) {
   for (BackendKind kind : AvailableBackends()) {
     SCOPED_TRACE(BackendKindName(kind));
     const std::string json_path = TempPath("classes.json");
-    ProcessResult r =
-        Load({absl::StrCat("--backends=", BackendKindName(kind)),
-              "--classes=a:3,b:1", "--turn-bytes=256KiB", "--connections=8",
-              "--object-size=1MiB", "--objects=2", "--transfers=48", "--verify",
-              absl::StrCat("--json=", json_path)});
+    ProcessResult r = Load(
+        {absl::StrCat("--backends=", BackendKindName(kind)),
+         "--classes=a:3,b:1", "--turn-bytes=256KiB", "--engine-rate=4GiB",
+         "--connections=8", "--object-size=1MiB", "--objects=2",
+         "--transfers=48", "--verify", absl::StrCat("--json=", json_path)});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_THAT(r.out, HasSubstr("--classes: bytes per class"));
     EXPECT_THAT(r.err, ::testing::Not(HasSubstr("without --turn-bytes")));
@@ -390,6 +390,7 @@ TEST_F(LoadToolTest, ClassesAreReportedPerClass) {
     ::unlink(json_path.c_str());
     ASSERT_FALSE(report.is_discarded()) << "report is not JSON";
     EXPECT_EQ(report["params"]["turn_bytes"], 256 << 10);
+    EXPECT_EQ(report["params"]["engine_rate"], uint64_t{4} << 30);
     ASSERT_EQ(report["params"]["classes"].size(), 2u);
     const nlohmann::json& result = report["results"][0];
     EXPECT_EQ(result["reconciliation"], "reconciled");
@@ -451,6 +452,7 @@ TEST_F(LoadToolTest, BadRatesAreUsageErrors) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--rate-after"));
   EXPECT_EQ(Load({"--turn-bytes=lots"}).exit_code, 2);
+  EXPECT_EQ(Load({"--engine-rate=lots"}).exit_code, 2);
   EXPECT_EQ(Load({"--soak", "--rate=1MiB"}).exit_code, 2);
   EXPECT_EQ(Load({"--soak", "--classes=a:1"}).exit_code, 2);
 }

@@ -37,6 +37,18 @@ TEST(RateBucketTest, RefillsAtTheRateUpToTwoSteps) {
   EXPECT_EQ(bucket.Available(kStart + absl::Seconds(10)), 4000u);
 }
 
+TEST(RateBucketTest, KeepsMoreWhenAskedTo) {
+  // 1 MB/s, steps of at most 1000 bytes, 20 ms (20000 bytes) kept.
+  RateBucket bucket(1000 * 1000, 1000, kStart, absl::Milliseconds(20));
+  EXPECT_EQ(bucket.step(), 1000u);
+  EXPECT_EQ(bucket.Available(kStart + absl::Seconds(1)), 20000u);
+  // Spending more than there is leaves a debt, paid before anything else.
+  bucket.Spend(25000);
+  EXPECT_EQ(bucket.Available(kStart + absl::Seconds(1)), 0u);
+  EXPECT_EQ(bucket.ReadyAt(1000),
+            kStart + absl::Seconds(1) + absl::Milliseconds(6));
+}
+
 TEST(RateBucketTest, NoCeilingIsUnlimited) {
   EXPECT_TRUE(RateBucket().unlimited());
 }

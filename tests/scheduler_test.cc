@@ -1184,6 +1184,41 @@ TEST_F(FairShareTest, WithoutATurnBudgetEveryRunnableTransferIsPushed) {
   EXPECT_EQ(moved_[1], 10 * 20 * 1000u);
 }
 
+TEST_F(FairShareTest, TheEnginesCeilingIsSharedByWeight) {
+  // 100 kB/s over every transfer: steps of 2000 bytes every 20 ms.
+  Make({.quantum_bytes = 1000, .class_weights = {1, 3}, .max_rate = 100000});
+  AnswerMoving(1.0);
+  SubmitBacklog(0, 20);
+  SubmitBacklog(1, 20);
+  const absl::Time start = clock_.Now();
+  for (int i = 0; i < 10000 && clock_.Now() - start < absl::Seconds(10); ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
+  }
+  ASSERT_GE(clock_.Now() - start, absl::Seconds(10));
+  // The rate, plus the first step and at most one push of overdraw.
+  EXPECT_GE(moved_[0] + moved_[1], 1000000u);
+  EXPECT_LE(moved_[0] + moved_[1], 1000000u + 2000 + 1000);
+  EXPECT_NEAR(static_cast<double>(moved_[1]) / static_cast<double>(moved_[0]),
+              3.0, 0.05);
+  EXPECT_GT(stats_.engine_rate_waits, 400u);
+}
+
+TEST_F(FairShareTest, TheEnginesCeilingIsNotReadyWorkUntilItRefills) {
+  Make({.quantum_bytes = 1000, .max_rate = 100000});
+  AnswerMoving(1.0);
+  SubmitBacklog(0, 4);
+  // The first step goes; the transfers come back runnable, and the bucket
+  // is spent: no ready work, and the next timer is its refill.
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  EXPECT_FALSE(scheduler_->HasReadyWork());
+  ASSERT_NE(scheduler_->NextTimer(), absl::InfiniteFuture());
+  EXPECT_GT(scheduler_->NextTimer(), clock_.Now());
+  EXPECT_LE(scheduler_->NextTimer(), clock_.Now() + absl::Milliseconds(40));
+  clock_.Advance(scheduler_->NextTimer() - clock_.Now());
+  EXPECT_TRUE(scheduler_->HasReadyWork());
+}
+
 TEST_F(FairShareTest, ATurnLeftUnservedDoesNotWait) {
   Make({.quantum_bytes = 1000, .class_weights = {1}, .turn_bytes = 2000});
   AnswerMoving(1.0);

@@ -87,6 +87,14 @@ struct EngineOptions {
   // bounds how long one turn keeps the engine thread from the host.
   std::vector<TrafficClass> traffic_classes = {};
   uint64_t turn_bytes = 0;
+  // The most file bytes per second the engine hands its sockets, over every
+  // transfer (an uplink's budget; 0, the default: no ceiling). A token
+  // bucket of steps of 20 ms of the rate, at most `quantum_bytes`, bounds
+  // what each turn hands out; when it is spent
+  // the engine waits on a timer, and the traffic classes share what it
+  // allows by weight: the way to give tenants shares of an uplink that is
+  // slower than the machine. Each transfer's own max_rate applies within.
+  uint64_t max_rate = 0;
 
   // Cold reads. A push about to read a file range on the engine thread
   // (inline sendfile, pread) first asks the kernel whether the range is in

@@ -86,6 +86,9 @@ struct EngineStats {
   // paced (SO_MAX_PACING_RATE set, and put back at the end).
   uint64_t rate_waits = 0;
   uint64_t paced_transfers = 0;
+  // Turns in which the engine's own ceiling (EngineOptions::max_rate) held
+  // every runnable transfer back.
+  uint64_t engine_rate_waits = 0;
 
   // Delivered bytes (TransferSpec::report_delivery): calls made to ask the
   // kernel (TCP_INFO, SIOCOUTQ), outside `syscalls`, which counts the

@@ -122,11 +122,16 @@ ABSL_FLAG(std::string, classes, "",
           "weighted fair-share classes NAME:WEIGHT,... (e.g. gold:3,bronze:1; "
           "EngineOptions::traffic_classes): each thread's connections are "
           "assigned to them in turn, and the report adds bytes per class. "
-          "They share a bounded turn only: see --turn-bytes");
+          "They share a bounded turn only: see --turn-bytes and "
+          "--engine-rate");
 ABSL_FLAG(std::string, turn_bytes, "0",
           "file bytes one scheduler turn hands out over all transfers "
           "(EngineOptions::turn_bytes), shared by --classes by weight; 0: "
           "unbounded");
+ABSL_FLAG(std::string, engine_rate, "0",
+          "each engine's ceiling in file bytes per second over all its "
+          "transfers (EngineOptions::max_rate), a size such as 1GiB: an "
+          "uplink's budget, shared by --classes by weight; 0: none");
 ABSL_FLAG(bool, soak, false,
           "soak: run --transfers (default 1000000) transfers per backend and "
           "transport with random cancels, deadlines and peer resets, verify "
@@ -221,14 +226,16 @@ uint64_t SizeFlag(const char* name, const std::string& text) {
   return bytes;
 }
 
-// --rate, --rate-after, --classes and --turn-bytes.
+// --rate, --rate-after, --classes, --turn-bytes and --engine-rate.
 struct TrafficFlags {
   std::optional<MaxRate> max_rate;
   std::vector<TrafficClass> classes;
   uint64_t turn_bytes = 0;
+  uint64_t engine_rate = 0;
 
   bool any() const {
-    return max_rate.has_value() || !classes.empty() || turn_bytes > 0;
+    return max_rate.has_value() || !classes.empty() || turn_bytes > 0 ||
+           engine_rate > 0;
   }
 };
 
@@ -249,6 +256,7 @@ TrafficFlags ParseTrafficFlags() {
   }
   flags.classes = *std::move(classes);
   flags.turn_bytes = SizeFlag("turn-bytes", absl::GetFlag(FLAGS_turn_bytes));
+  flags.engine_rate = SizeFlag("engine-rate", absl::GetFlag(FLAGS_engine_rate));
   return flags;
 }
 
@@ -334,8 +342,8 @@ int RunSoakMode() {
   if (backends.empty()) UsageError("no backend to run");
   if (ParseTrafficFlags().any()) {
     UsageError(
-        "--soak measures no rate or share: no --rate, --classes or "
-        "--turn-bytes");
+        "--soak measures no rate or share: no --rate, --classes, "
+        "--turn-bytes or --engine-rate");
   }
   config.engine.uring_data_path = UringPathFlag();
   config.engine.avoid_cold_reads = absl::GetFlag(FLAGS_avoid_cold_reads);
@@ -465,11 +473,11 @@ int RunSender() {
                      " thread(s) need at least ", classes * threads_used,
                      " connections, so that every engine serves every class"));
   }
-  if (classes > 0 && traffic.turn_bytes == 0) {
+  if (classes > 0 && traffic.turn_bytes == 0 && traffic.engine_rate == 0) {
     std::fprintf(stderr,
-                 "sluice-load: note: without --turn-bytes every runnable "
-                 "transfer moves a full quantum each turn, so --classes "
-                 "share nothing by weight\n");
+                 "sluice-load: note: without --turn-bytes or --engine-rate "
+                 "every runnable transfer moves a full quantum each turn, so "
+                 "--classes share nothing by weight\n");
   }
   const std::string dir = absl::GetFlag(FLAGS_dir);
   if (verify && !dir.empty()) {
@@ -529,6 +537,7 @@ int RunSender() {
   config.register_fds = absl::GetFlag(FLAGS_register_fds);
   config.engine.traffic_classes = traffic.classes;
   config.engine.turn_bytes = traffic.turn_bytes;
+  config.engine.max_rate = traffic.engine_rate;
   config.max_rate = traffic.max_rate;
   config.engine.iowq_max_workers =
       static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_iowq_workers)));
@@ -644,6 +653,7 @@ int RunSender() {
         {"rate_after", traffic.max_rate ? traffic.max_rate->after_bytes : 0},
         {"classes", nlohmann::json::array()},
         {"turn_bytes", traffic.turn_bytes},
+        {"engine_rate", traffic.engine_rate},
     };
     for (const TrafficClass& c : traffic.classes) {
       params["classes"].push_back({{"name", c.name}, {"weight", c.weight}});
