@@ -37,7 +37,7 @@
 #include "net/address.h"
 #include "posix/unique_fd.h"
 #include "process/fd_limit.h"
-#include "serve/response.h"
+#include "serve/open_file.h"
 #include "serve/worker.h"
 #include "sluice/backend_kind.h"
 #include "sluice/engine.h"

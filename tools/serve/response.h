@@ -9,13 +9,14 @@
 // stats page), which the server writes itself.
 //
 //   Response r = RespondToRequest(request, root_fd, date);
-//   if (r.file.valid()) {
-//     spec.header = r.head; spec.file_fd = r.file.get();
+//   if (r.file != nullptr) {
+//     spec.header = r.head; spec.file_fd = r.file->fd();
 //     spec.offset = r.offset; spec.count = r.count;  // count >= 1
 //   } else {
 //     Write(r.head + r.body);
 //   }
 //   if (r.close) ... close the connection once it is sent ...
+//   ... hold r.file until the transfer's callback ...
 
 #ifndef SLUICE_TOOLS_SERVE_RESPONSE_H_
 #define SLUICE_TOOLS_SERVE_RESPONSE_H_
@@ -23,10 +24,9 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "posix/unique_fd.h"
 #include "serve/http_request.h"
+#include "serve/open_file.h"
 
 namespace sluice::serve {
 
@@ -35,9 +35,10 @@ struct Response {
   std::string head;
   // An in-memory body (empty for HEAD, 304 and file responses).
   std::string body;
-  // A file body: [offset, offset + count) of `file`, count >= 1. Invalid
-  // when the body is in memory or absent.
-  tools::UniqueFd file;
+  // A file body: [offset, offset + count) of `file`, count >= 1. Null
+  // when the body is in memory or absent. Shared: the fd stays open while
+  // any holder keeps it.
+  SharedFile file;
   uint64_t offset = 0;
   uint64_t count = 0;
   // The connection closes once this response is sent.
@@ -62,10 +63,6 @@ Response TextResponse(int status, absl::string_view content_type,
 // An error page: "<status> <reason>\n" as text/plain.
 Response ErrorResponse(int status, const HttpRequest* request,
                        absl::string_view date, absl::string_view fields = "");
-
-// Checks that `root_fd` can be used to open files confined beneath it
-// (openat2(2) with RESOLVE_BENEATH, Linux 5.6); FailedPrecondition if not.
-absl::Status CheckConfinedOpen(int root_fd);
 
 }  // namespace sluice::serve
 

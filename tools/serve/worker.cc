@@ -309,10 +309,10 @@ void Worker::Advance(Connection& c) {
 void Worker::Respond(Connection& c, Response response) {
   c.response.status = response.status;
   c.response.close = response.close;
-  if (response.file.valid()) {
+  if (response.file != nullptr) {
     TransferSpec spec;
     spec.socket_fd = c.fd.get();
-    spec.file_fd = response.file.get();
+    spec.file_fd = response.file->fd();
     spec.offset = response.offset;
     spec.count = response.count;
     spec.header = std::move(response.head);
