@@ -108,8 +108,8 @@ struct Connection {
   size_t out_sent = 0;
   // When the last byte of `out` went out (or `out` was set).
   absl::Time last_progress;
-  // The open file of the response the engine is sending; holding it keeps
-  // the fd open.
+  // The open file of the response the engine is sending (shared with the
+  // open-file cache, which may drop it meanwhile: this keeps it open).
   SharedFile file;
   InFlight response;
 

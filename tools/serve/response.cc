@@ -136,8 +136,8 @@ Response ErrorResponse(int status, const HttpRequest* request,
                       request, date, fields);
 }
 
-Response RespondToRequest(const HttpRequest& request, int root_fd,
-                          absl::string_view date) {
+Response RespondToRequest(const HttpRequest& request, OpenFileCache& files,
+                          absl::Time now, absl::string_view date) {
   const bool head_only = request.method == "HEAD";
   if (request.method != "GET" && !head_only) {
     return ErrorResponse(405, &request, date, "Allow: GET, HEAD\r\n");
@@ -145,7 +145,7 @@ Response RespondToRequest(const HttpRequest& request, int root_fd,
   absl::StatusOr<std::string> path = ResolveTarget(request.target);
   if (!path.ok()) return ErrorResponse(400, &request, date);
 
-  absl::StatusOr<SharedFile> file = OpenBeneath(root_fd, *path);
+  absl::StatusOr<SharedFile> file = files.Open(*path, now);
   if (!file.ok()) {
     return ErrorResponse(OpenErrorStatus(file.status()), &request, date);
   }

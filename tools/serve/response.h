@@ -8,7 +8,7 @@
 // the head as the transfer's header, or a short text made here (errors, the
 // stats page), which the server writes itself.
 //
-//   Response r = RespondToRequest(request, root_fd, date);
+//   Response r = RespondToRequest(request, files, now, date);
 //   if (r.file != nullptr) {
 //     spec.header = r.head; spec.file_fd = r.file->fd();
 //     spec.offset = r.offset; spec.count = r.count;  // count >= 1
@@ -25,8 +25,10 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "serve/http_request.h"
 #include "serve/open_file.h"
+#include "serve/open_file_cache.h"
 
 namespace sluice::serve {
 
@@ -36,8 +38,8 @@ struct Response {
   // An in-memory body (empty for HEAD, 304 and file responses).
   std::string body;
   // A file body: [offset, offset + count) of `file`, count >= 1. Null
-  // when the body is in memory or absent. Shared: the fd stays open while
-  // any holder keeps it.
+  // when the body is in memory or absent. Shared with the open-file cache;
+  // the fd stays open while any holder keeps it.
   SharedFile file;
   uint64_t offset = 0;
   uint64_t count = 0;
@@ -48,10 +50,11 @@ struct Response {
 // The reason phrase of a status code sluice-serve sends.
 absl::string_view ReasonPhrase(int status);
 
-// The response to `request` for the files under the directory `root_fd`.
-// `date` is the current time as an HTTP date (callers cache it per second).
-Response RespondToRequest(const HttpRequest& request, int root_fd,
-                          absl::string_view date);
+// The response to `request` for the files `files` opens (beneath its
+// root; cached or not). `now` is the current time, and `date` the same as
+// an HTTP date (callers cache it per second).
+Response RespondToRequest(const HttpRequest& request, OpenFileCache& files,
+                          absl::Time now, absl::string_view date);
 
 // A response with an in-memory body of `content_type` (for HEAD, the head
 // only), plus `fields` (header lines, each ending in CRLF). `request` may be
