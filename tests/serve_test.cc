@@ -882,6 +882,7 @@ TEST_F(ServeTest, OpenFileCacheServesAReplacedFileFreshAfterTheInterval) {
   CurlResult before = Curl({server_->Url("/replaced.bin")});
   ASSERT_EQ(before.status, 200);
   ASSERT_TRUE(before.body == OldVersion());
+  const std::string old_etag = HeaderOf(before.headers, "ETag");
   file.Replace(NewVersion());
   // 50 tries, 100 ms apart: the interval 25 times over.
   bool fresh = false;
@@ -891,9 +892,11 @@ TEST_F(ServeTest, OpenFileCacheServesAReplacedFileFreshAfterTheInterval) {
     ASSERT_EQ(r.status, 200);
     ASSERT_TRUE(r.body == OldVersion() || r.body == NewVersion())
         << "a mix of " << r.body.size() << " bytes";
+    // The head describes the same version as the body.
     EXPECT_EQ(HeaderOf(r.headers, "Content-Length"),
               absl::StrCat(r.body.size()));
     fresh = r.body == NewVersion();
+    EXPECT_EQ(HeaderOf(r.headers, "ETag") != old_etag, fresh);
   }
   ASSERT_TRUE(fresh) << "still the old version after 5 s";
   for (int i = 0; i < 5; ++i) {
