@@ -5,14 +5,21 @@
 #   bench/serve_vs_nginx.sh [--seconds=5] [--rounds=3] [--backend=iouring]
 #                           [--uring-path=auto] [--threads=1]
 #                           [--wrk-threads=1] [--no-pin]
+#                           [--open-file-cache[=1000]]
+#                           [--open-file-cache-valid=1s]
+#                           [--connections=1,64,256]
 #
 # Builds build/ if needed and installs wrk and nginx (Debian packages) if
 # missing. A 16 KiB and a 1 MiB file are each fetched at 1, 64 and 256
-# connections. Both servers run side by side; every cell is measured
+# connections (--connections). With --open-file-cache both servers keep up
+# to N files open (sluice-serve --open-file-cache=N, nginx open_file_cache
+# max=N), both revalidating after --open-file-cache-valid, and the default
+# connections are 64 and 256 (issue 13's matrix). Both servers run side by side; every cell is measured
 # `rounds` times, the two servers taking turns (order alternating), and the
 # table shows the medians, with each server's CPU time per request (user +
 # system, from /proc) — wrk's receiving often limits the 1 MiB cells, so CPU
-# per request says more there than requests/s. With two or more CPUs, both servers are pinned to
+# per request says more there than requests/s; the CPU ratio column is
+# sluice's CPU per request over nginx's. With two or more CPUs, both servers are pinned to
 # CPU 0 and wrk to CPU 1, so neither side steals the other's core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +31,9 @@ uring_path=auto
 threads=1
 wrk_threads=1
 pin=1
+open_file_cache=0
+open_file_cache_valid=1s
+connections_list=
 for arg in "$@"; do
   case "$arg" in
     --seconds=*) seconds=${arg#*=} ;;
@@ -33,10 +43,26 @@ for arg in "$@"; do
     --threads=*) threads=${arg#*=} ;;
     --wrk-threads=*) wrk_threads=${arg#*=} ;;
     --no-pin) pin=0 ;;
-    *) echo "usage: $0 [--seconds=N] [--rounds=N] [--backend=B] [--uring-path=P] [--threads=N] [--wrk-threads=N] [--no-pin]" >&2
+    --open-file-cache) open_file_cache=1000 ;;
+    --open-file-cache=*) open_file_cache=${arg#*=} ;;
+    --open-file-cache-valid=*) open_file_cache_valid=${arg#*=} ;;
+    --connections=*) connections_list=${arg#*=} ;;
+    *) echo "usage: $0 [--seconds=N] [--rounds=N] [--backend=B] [--uring-path=P] [--threads=N] [--wrk-threads=N] [--no-pin] [--open-file-cache[=N]] [--open-file-cache-valid=D] [--connections=A,B,...]" >&2
        exit 2 ;;
   esac
 done
+if [[ ! $open_file_cache =~ ^[0-9]+$ ]]; then
+  echo "--open-file-cache: expected a number of files" >&2
+  exit 2
+fi
+if [[ -z $connections_list ]]; then
+  if ((open_file_cache > 0)); then
+    connections_list=64,256
+  else
+    connections_list=1,64,256
+  fi
+fi
+IFS=, read -ra connection_counts <<<"$connections_list"
 
 scripts/install-deps.sh
 . bench/lib/nginx.sh
@@ -69,7 +95,18 @@ if ((pin)) && (($(nproc) >= 2)); then
 fi
 
 nginx_port=18080
-write_nginx_conf "$work" "$nginx_port"
+nginx_extra=
+serve_cache_flags=()
+cache_note=
+if ((open_file_cache > 0)); then
+  # Both servers trust a cached file for the same interval (nginx's default
+  # open_file_cache_valid is 60s).
+  nginx_extra="open_file_cache max=$open_file_cache; open_file_cache_valid $open_file_cache_valid;"
+  serve_cache_flags=(--open-file-cache="$open_file_cache"
+    --open-file-cache-valid="$open_file_cache_valid")
+  cache_note=", open-file cache $open_file_cache files valid $open_file_cache_valid in both"
+fi
+write_nginx_conf "$work" "$nginx_port" "$nginx_extra"
 
 ticks_per_second=$(getconf CLK_TCK)
 # CPU ticks (user + system) process PID has used, all its threads.
@@ -103,7 +140,7 @@ run_wrk() {
 nginx_pid=$!
 "${server_cpu[@]}" build/tools/serve/sluice-serve --root="$work/www" \
   --listen=127.0.0.1:0 --threads="$threads" --backend="$backend" \
-  --uring-path="$uring_path" \
+  --uring-path="$uring_path" "${serve_cache_flags[@]}" \
   >"$work/serve.out" &
 serve_pid=$!
 for _ in $(seq 50); do
@@ -120,7 +157,7 @@ nginx_worker=$(pgrep -P "$nginx_pid" | head -1)
 results=$work/results.txt
 : >"$results"
 for file in 16k.bin 1m.bin; do
-  for connections in 1 64 256; do
+  for connections in "${connection_counts[@]}"; do
     for ((round = 0; round < rounds; round++)); do
       order=(nginx sluice)
       ((round % 2)) && order=(sluice nginx)
@@ -137,7 +174,7 @@ for file in 16k.bin 1m.bin; do
   done
 done
 
-echo "wrk -t$wrk_threads, ${seconds}s per run, median of $rounds; nginx $(/usr/sbin/nginx -v 2>&1 | sed 's/.*\///') (1 worker, sendfile on) vs sluice-serve (--backend=$backend --uring-path=$uring_path --threads=$threads); $(nproc) CPUs, $(uname -r)"
+echo "wrk -t$wrk_threads, ${seconds}s per run, median of $rounds; nginx $(/usr/sbin/nginx -v 2>&1 | sed 's/.*\///') (1 worker, sendfile on) vs sluice-serve (--backend=$backend --uring-path=$uring_path --threads=$threads)$cache_note; $(nproc) CPUs, $(uname -r)"
 echo
 awk '
   function median(list,   v, m, i, j, t) {
@@ -153,11 +190,12 @@ awk '
   END {
     for (k in seen) { nr[k] = median(nrl[k]); nb[k] = median(nbl[k]); nc[k] = median(ncl[k]);
                       sr[k] = median(srl[k]); sb[k] = median(sbl[k]); sc[k] = median(scl[k]) }
-    printf "| file | conns | nginx req/s | sluice req/s | ratio | nginx MiB/s | sluice MiB/s | nginx CPU us/req | sluice CPU us/req |\n"
-    printf "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    printf "| file | conns | nginx req/s | sluice req/s | ratio | nginx MiB/s | sluice MiB/s | nginx CPU us/req | sluice CPU us/req | CPU ratio |\n"
+    printf "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     for (i = 0; i < n; i++) {
       k = order[i]; split(k, p, " ")
-      printf "| %s | %d | %.0f | %.0f | %.2fx | %.1f | %.1f | %.1f | %.1f |\n", p[1], p[2],
-        nr[k], sr[k], sr[k] / nr[k], nb[k] / 1048576, sb[k] / 1048576, nc[k], sc[k]
+      printf "| %s | %d | %.0f | %.0f | %.2fx | %.1f | %.1f | %.1f | %.1f | %.2fx |\n", p[1], p[2],
+        nr[k], sr[k], sr[k] / nr[k], nb[k] / 1048576, sb[k] / 1048576, nc[k], sc[k],
+        (nc[k] > 0 ? sc[k] / nc[k] : 0)
     }
   }' "$results"

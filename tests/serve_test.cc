@@ -130,6 +130,7 @@ class Server {
     }
   }
   int port() const { return port_; }
+  pid_t pid() const { return process_->pid(); }
   std::string Url(absl::string_view path) const {
     return absl::StrCat("http://127.0.0.1:", port_, path);
   }
@@ -783,6 +784,145 @@ TEST_F(ServeTest, RunningOutOfFdsIsSurvived) {
   EXPECT_EQ(after.body, PatternSlice(kSmallSize, 0, kSmallSize));
 }
 
+// ---------------------------------------------------------------------------
+// The open-file cache.
+
+// A file of the served tree that a test replaces the way a deploy does:
+// the new version written beside the root, then renamed over the old.
+class ReplacedFile {
+ public:
+  ReplacedFile(absl::string_view name, const std::string& bytes)
+      : path_(std::filesystem::path(tree->root()) / std::string(name)),
+        incoming_(path_.parent_path().parent_path() /
+                  absl::StrCat("incoming-", name)) {
+    WriteFile(path_, bytes);
+  }
+  ~ReplacedFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+    std::filesystem::remove(incoming_, ignored);
+  }
+  void Replace(const std::string& bytes) {
+    WriteFile(incoming_, bytes);
+    std::filesystem::rename(incoming_, path_);
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::filesystem::path incoming_;
+};
+
+// Versions of different sizes and bytes: a response stitched from both
+// (one's length, the other's bytes, or a part of each) equals neither.
+std::string OldVersion() { return std::string(96 * 1024, 'o') + "old\n"; }
+std::string NewVersion() { return std::string(160 * 1024, 'N') + "new\n"; }
+
+// The links in /proc/PID/fd that lead into the served tree (a file
+// replaced since it was opened reads "<path> (deleted)").
+std::vector<std::string> OpenFilesUnderRoot(pid_t pid) {
+  std::vector<std::string> files;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           absl::StrCat("/proc/", pid, "/fd"), error)) {
+    std::error_code gone;
+    const std::string target =
+        std::filesystem::read_symlink(entry.path(), gone).string();
+    if (!gone && absl::StartsWith(target, tree->root() + "/")) {
+      files.push_back(target);
+    }
+  }
+  return files;
+}
+
+// Within the validity interval a replaced file is still served as cached
+// (so the cache is in use: without it the new version would come); a file
+// that leaves the cache for others is opened afresh when asked again, and
+// its fd, like every fd beyond the cache's two, is closed.
+TEST_F(ServeTest, OpenFileCacheKeepsFilesOpenAndClosesThoseThatLeave) {
+  ReplacedFile file("cached.bin", OldVersion());
+  Start({"--open-file-cache=2", "--open-file-cache-valid=1h", "--stats"});
+  CurlResult first = Curl({server_->Url("/cached.bin")});
+  ASSERT_EQ(first.status, 200);
+  ASSERT_TRUE(first.body == OldVersion());
+  file.Replace(NewVersion());
+  CurlResult cached = Curl({server_->Url("/cached.bin")});
+  EXPECT_EQ(cached.status, 200);
+  EXPECT_TRUE(cached.body == OldVersion()) << "got " << cached.body.size();
+  EXPECT_EQ(HeaderOf(cached.headers, "ETag"), HeaderOf(first.headers, "ETag"));
+  CurlResult stats = Curl({server_->Url("/-/stats")});
+  nlohmann::json json = nlohmann::json::parse(stats.body, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << stats.body;
+  EXPECT_EQ(json["threads"][0].value("open_file_cache_hits", uint64_t{0}), 1u);
+  EXPECT_EQ(json["threads"][0].value("open_file_cache_files", uint64_t{0}), 1u);
+
+  // Two other files push cached.bin out: its old inode's fd closes.
+  EXPECT_EQ(Curl({server_->Url("/small.txt")}).status, 200);
+  EXPECT_EQ(Curl({server_->Url("/dir/link.bin")}).status, 200);
+  // A transfer's end may reach the client before the server's loop has
+  // reaped it and let go of the file; bounded.
+  std::vector<std::string> open = OpenFilesUnderRoot(server_->pid());
+  for (int i = 0; i < 100 && open.size() != 2; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    open = OpenFilesUnderRoot(server_->pid());
+  }
+  EXPECT_THAT(open, ::testing::UnorderedElementsAre(tree->root() + "/small.txt",
+                                                    tree->root() + "/big.bin"));
+
+  CurlResult reopened = Curl({server_->Url("/cached.bin")});
+  EXPECT_EQ(reopened.status, 200);
+  EXPECT_TRUE(reopened.body == NewVersion()) << "got " << reopened.body.size();
+}
+
+// With a short validity interval, a file replaced by rename is served fresh
+// soon after, every response whole and of one version, and the old one is
+// not served again once the new one has come.
+TEST_F(ServeTest, OpenFileCacheServesAReplacedFileFreshAfterTheInterval) {
+  ReplacedFile file("replaced.bin", OldVersion());
+  Start({"--open-file-cache=2", "--open-file-cache-valid=200ms"});
+  CurlResult before = Curl({server_->Url("/replaced.bin")});
+  ASSERT_EQ(before.status, 200);
+  ASSERT_TRUE(before.body == OldVersion());
+  const std::string old_etag = HeaderOf(before.headers, "ETag");
+  file.Replace(NewVersion());
+  // 50 tries, 100 ms apart: the interval 25 times over.
+  bool fresh = false;
+  for (int i = 0; i < 50 && !fresh; ++i) {
+    if (i > 0) absl::SleepFor(absl::Milliseconds(100));
+    CurlResult r = Curl({server_->Url("/replaced.bin")});
+    ASSERT_EQ(r.status, 200);
+    ASSERT_TRUE(r.body == OldVersion() || r.body == NewVersion())
+        << "a mix of " << r.body.size() << " bytes";
+    // The head describes the same version as the body.
+    EXPECT_EQ(HeaderOf(r.headers, "Content-Length"),
+              absl::StrCat(r.body.size()));
+    fresh = r.body == NewVersion();
+    EXPECT_EQ(HeaderOf(r.headers, "ETag") != old_etag, fresh);
+  }
+  ASSERT_TRUE(fresh) << "still the old version after 5 s";
+  for (int i = 0; i < 5; ++i) {
+    CurlResult r = Curl({server_->Url("/replaced.bin")});
+    EXPECT_TRUE(r.body == NewVersion()) << "got " << r.body.size() << " bytes";
+  }
+}
+
+// A deleted file is answered 404 once the interval is over.
+TEST_F(ServeTest, OpenFileCacheStopsServingADeletedFile) {
+  auto file = std::make_unique<ReplacedFile>("deleted.bin", OldVersion());
+  Start({"--open-file-cache=2", "--open-file-cache-valid=200ms"});
+  ASSERT_EQ(Curl({server_->Url("/deleted.bin")}).status, 200);
+  file.reset();
+  int status = 0;
+  for (int i = 0; i < 50 && status != 404; ++i) {
+    if (i > 0) absl::SleepFor(absl::Milliseconds(100));
+    CurlResult r = Curl({server_->Url("/deleted.bin")});
+    status = r.status;
+    if (status == 200) {
+      EXPECT_TRUE(r.body == OldVersion());
+    }
+  }
+  EXPECT_EQ(status, 404);
+}
+
 TEST_F(ServeTest, UsageErrors) {
   EXPECT_EQ(RunProcess({ServeBinary()}, absl::Seconds(30)).exit_code, 2);
   EXPECT_EQ(RunProcess({ServeBinary(), "--root=/", "--backend=warp"},
@@ -796,6 +936,19 @@ TEST_F(ServeTest, UsageErrors) {
     EXPECT_EQ(refused.exit_code, 2) << bad;
     EXPECT_THAT(refused.err, HasSubstr("--min-rate")) << bad;
   }
+  for (const char* bad :
+       {"--open-file-cache=-1", "--open-file-cache=1000000000",
+        "--open-file-cache-valid=0s", "--open-file-cache-valid=inf"}) {
+    ProcessResult refused =
+        RunProcess({ServeBinary(), "--root=/", bad}, absl::Seconds(30));
+    EXPECT_EQ(refused.exit_code, 2) << bad;
+    EXPECT_THAT(refused.err, HasSubstr("--open-file-cache")) << bad;
+  }
+  // abseil refuses what is no number at all, and names the flag.
+  ProcessResult not_a_number = RunProcess(
+      {ServeBinary(), "--root=/", "--open-file-cache=many"}, absl::Seconds(30));
+  EXPECT_NE(not_a_number.exit_code, 0);
+  EXPECT_THAT(not_a_number.err, HasSubstr("open_file_cache"));
   ProcessResult missing = RunProcess(
       {ServeBinary(), "--root=/nonexistent-sluice-root"}, absl::Seconds(30));
   EXPECT_EQ(missing.exit_code, 1);

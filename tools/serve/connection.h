@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "posix/unique_fd.h"
+#include "serve/open_file.h"
 
 namespace sluice::serve {
 
@@ -107,8 +108,9 @@ struct Connection {
   size_t out_sent = 0;
   // When the last byte of `out` went out (or `out` was set).
   absl::Time last_progress;
-  // The open file of the response the engine is sending.
-  tools::UniqueFd file;
+  // The open file of the response the engine is sending (shared with the
+  // open-file cache, which may drop it meanwhile: this keeps it open).
+  SharedFile file;
   InFlight response;
 
   // Edge-triggered readiness, cleared when a call says EAGAIN.

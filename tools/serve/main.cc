@@ -37,7 +37,7 @@
 #include "net/address.h"
 #include "posix/unique_fd.h"
 #include "process/fd_limit.h"
-#include "serve/response.h"
+#include "serve/open_file.h"
 #include "serve/worker.h"
 #include "sluice/backend_kind.h"
 #include "sluice/engine.h"
@@ -71,11 +71,22 @@ ABSL_FLAG(std::string, min_rate, "0",
           "(e.g. 4KiB; 0: no floor)");
 ABSL_FLAG(absl::Duration, min_rate_window, absl::Seconds(10),
           "the window --min-rate is averaged over");
+ABSL_FLAG(int64_t, open_file_cache, 0,
+          "files each thread keeps open, with their stat results, so a "
+          "request for one costs no open or stat (0: off, each request opens "
+          "its file)");
+ABSL_FLAG(absl::Duration, open_file_cache_valid, absl::Seconds(1),
+          "how long a cached file is served before its path is checked "
+          "again: a file replaced on disk is served fresh after at most this "
+          "long");
 
 namespace sluice::serve {
 namespace {
 
 using tools::UniqueFd;
+
+// Per thread; RaiseFdLimit() below asks for 2^20 fds in all.
+constexpr int64_t kMaxOpenFileCache = 1 << 19;
 
 [[noreturn]] void UsageError(const std::string& message) {
   std::fprintf(stderr, "sluice-serve: %s\n(see --help)\n", message.c_str());
@@ -130,6 +141,18 @@ int Main(int argc, char** argv) {
     UsageError("--min-rate-window must be positive and finite");
   }
 
+  const int64_t open_file_cache = absl::GetFlag(FLAGS_open_file_cache);
+  if (open_file_cache < 0 || open_file_cache > kMaxOpenFileCache) {
+    UsageError(absl::StrCat("--open-file-cache must be 0..", kMaxOpenFileCache,
+                            " files"));
+  }
+  const absl::Duration open_file_cache_valid =
+      absl::GetFlag(FLAGS_open_file_cache_valid);
+  if (open_file_cache_valid <= absl::ZeroDuration() ||
+      open_file_cache_valid == absl::InfiniteDuration()) {
+    UsageError("--open-file-cache-valid must be positive and finite");
+  }
+
   UniqueFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd.valid()) {
     Fail(absl::StrCat("--root=", root, ": ", std::strerror(errno)));
@@ -161,6 +184,8 @@ int Main(int argc, char** argv) {
     options.min_rate =
         MinRate{.bytes_per_second = min_rate, .window = min_rate_window};
   }
+  options.open_file_cache = static_cast<size_t>(open_file_cache);
+  options.open_file_cache_valid = open_file_cache_valid;
   options.access_log_fd = absl::GetFlag(FLAGS_access_log) ? STDOUT_FILENO : -1;
   options.stats_page = absl::GetFlag(FLAGS_stats);
 

@@ -6,7 +6,7 @@
 // the result never leaves the root by name: a ".." segment, a NUL or other
 // control byte (encoded or not), a malformed escape or a fragment is an
 // error, never "resolved". Symlinks are the file opener's business
-// (openat2 with RESOLVE_BENEATH, see file_response.h).
+// (openat2 with RESOLVE_BENEATH, see open_file.h).
 //
 //   ResolveTarget("/a/./b%20c.txt?x=1")       -> "a/b c.txt"
 //   ResolveTarget("http://host/a/b")          -> "a/b"     (absolute-form)

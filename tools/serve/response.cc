@@ -2,14 +2,8 @@
 
 #include "serve/response.h"
 
-#include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -24,8 +18,6 @@
 
 namespace sluice::serve {
 namespace {
-
-using tools::UniqueFd;
 
 // Whether the connection may stay open after answering `request`: the
 // client asked for it and left no unread body behind.
@@ -70,32 +62,14 @@ bool IfRangeHolds(absl::string_view value, absl::string_view etag,
   return date.has_value() && absl::ToUnixSeconds(*date) == mtime;
 }
 
-// Opens `path` under `root_fd` without ever leaving it: RESOLVE_BENEATH
-// fails ".." and absolute symlinks that would escape (EXDEV), and
-// RESOLVE_NO_MAGICLINKS refuses /proc-style links.
-int OpenBeneath(int root_fd, const std::string& path) {
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, root_fd,
-                                    path.empty() ? "." : path.c_str(), &how,
-                                    sizeof(how)));
-}
-
-int OpenErrorStatus(int err) {
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-    case ENAMETOOLONG:
-    case ELOOP:
-    case EXDEV:  // a symlink pointing outside the root: as if absent
+// The status that answers a failed OpenBeneath().
+int OpenErrorStatus(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
       return 404;
-    case EACCES:
-    case EPERM:
+    case absl::StatusCode::kPermissionDenied:
       return 403;
-    case EMFILE:
-    case ENFILE:
-    case ENOMEM:
+    case absl::StatusCode::kResourceExhausted:
       return 503;
     default:
       return 500;
@@ -162,8 +136,8 @@ Response ErrorResponse(int status, const HttpRequest* request,
                       request, date, fields);
 }
 
-Response RespondToRequest(const HttpRequest& request, int root_fd,
-                          absl::string_view date) {
+Response RespondToRequest(const HttpRequest& request, OpenFileCache& files,
+                          absl::Time now, absl::string_view date) {
   const bool head_only = request.method == "HEAD";
   if (request.method != "GET" && !head_only) {
     return ErrorResponse(405, &request, date, "Allow: GET, HEAD\r\n");
@@ -171,14 +145,11 @@ Response RespondToRequest(const HttpRequest& request, int root_fd,
   absl::StatusOr<std::string> path = ResolveTarget(request.target);
   if (!path.ok()) return ErrorResponse(400, &request, date);
 
-  UniqueFd file(OpenBeneath(root_fd, *path));
-  if (!file.valid())
-    return ErrorResponse(OpenErrorStatus(errno), &request, date);
-  struct stat st;
-  if (::fstat(file.get(), &st) != 0) return ErrorResponse(500, &request, date);
-  // Never a listing, never a device or FIFO.
-  if (!S_ISREG(st.st_mode)) return ErrorResponse(403, &request, date);
-
+  absl::StatusOr<SharedFile> file = files.Open(*path, now);
+  if (!file.ok()) {
+    return ErrorResponse(OpenErrorStatus(file.status()), &request, date);
+  }
+  const struct stat& st = (*file)->stat();
   const auto size = static_cast<uint64_t>(st.st_size);
   const int64_t mtime = st.st_mtim.tv_sec;
   // Nanoseconds, so a rewrite of the same size within one second still
@@ -240,17 +211,8 @@ Response RespondToRequest(const HttpRequest& request, int root_fd,
   }
   absl::StrAppend(&fields, "Content-Length: ", response.count, "\r\n");
   response.head = Head(response.status, date, fields, &request, response.close);
-  if (!head_only && response.count > 0) response.file = std::move(file);
+  if (!head_only && response.count > 0) response.file = *std::move(file);
   return response;
-}
-
-absl::Status CheckConfinedOpen(int root_fd) {
-  UniqueFd probe(OpenBeneath(root_fd, ""));
-  if (probe.valid()) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      "openat2(RESOLVE_BENEATH) on the root (fd ", root_fd,
-      ") failed: ", std::strerror(errno),
-      "; sluice-serve needs it (Linux 5.6+) to keep requests inside --root"));
 }
 
 }  // namespace sluice::serve

@@ -8,14 +8,15 @@
 // the head as the transfer's header, or a short text made here (errors, the
 // stats page), which the server writes itself.
 //
-//   Response r = RespondToRequest(request, root_fd, date);
-//   if (r.file.valid()) {
-//     spec.header = r.head; spec.file_fd = r.file.get();
+//   Response r = RespondToRequest(request, files, now, date);
+//   if (r.file != nullptr) {
+//     spec.header = r.head; spec.file_fd = r.file->fd();
 //     spec.offset = r.offset; spec.count = r.count;  // count >= 1
 //   } else {
 //     Write(r.head + r.body);
 //   }
 //   if (r.close) ... close the connection once it is sent ...
+//   ... hold r.file until the transfer's callback ...
 
 #ifndef SLUICE_TOOLS_SERVE_RESPONSE_H_
 #define SLUICE_TOOLS_SERVE_RESPONSE_H_
@@ -23,10 +24,11 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "posix/unique_fd.h"
+#include "absl/time/time.h"
 #include "serve/http_request.h"
+#include "serve/open_file.h"
+#include "serve/open_file_cache.h"
 
 namespace sluice::serve {
 
@@ -35,9 +37,10 @@ struct Response {
   std::string head;
   // An in-memory body (empty for HEAD, 304 and file responses).
   std::string body;
-  // A file body: [offset, offset + count) of `file`, count >= 1. Invalid
-  // when the body is in memory or absent.
-  tools::UniqueFd file;
+  // A file body: [offset, offset + count) of `file`, count >= 1. Null
+  // when the body is in memory or absent. Shared with the open-file cache;
+  // the fd stays open while any holder keeps it.
+  SharedFile file;
   uint64_t offset = 0;
   uint64_t count = 0;
   // The connection closes once this response is sent.
@@ -47,10 +50,11 @@ struct Response {
 // The reason phrase of a status code sluice-serve sends.
 absl::string_view ReasonPhrase(int status);
 
-// The response to `request` for the files under the directory `root_fd`.
-// `date` is the current time as an HTTP date (callers cache it per second).
-Response RespondToRequest(const HttpRequest& request, int root_fd,
-                          absl::string_view date);
+// The response to `request` for the files `files` opens (beneath its
+// root; cached or not). `now` is the current time, and `date` the same as
+// an HTTP date (callers cache it per second).
+Response RespondToRequest(const HttpRequest& request, OpenFileCache& files,
+                          absl::Time now, absl::string_view date);
 
 // A response with an in-memory body of `content_type` (for HEAD, the head
 // only), plus `fields` (header lines, each ending in CRLF). `request` may be
@@ -62,10 +66,6 @@ Response TextResponse(int status, absl::string_view content_type,
 // An error page: "<status> <reason>\n" as text/plain.
 Response ErrorResponse(int status, const HttpRequest* request,
                        absl::string_view date, absl::string_view fields = "");
-
-// Checks that `root_fd` can be used to open files confined beneath it
-// (openat2(2) with RESOLVE_BENEATH, Linux 5.6); FailedPrecondition if not.
-absl::Status CheckConfinedOpen(int root_fd);
 
 }  // namespace sluice::serve
 

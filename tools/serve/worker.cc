@@ -76,6 +76,9 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(
       Engine::Create(options.engine);
   if (!engine.ok()) return engine.status();
   worker->engine_ = *std::move(engine);
+  worker->files_ = std::make_unique<OpenFileCache>(
+      options.root_fd, options.open_file_cache, options.open_file_cache_valid,
+      worker->engine_.get());
   const int epoll_fd = worker->epoll_.get();
   absl::StatusOr<std::unique_ptr<tools::Acceptor>> acceptor =
       tools::Acceptor::Create(std::move(listener), epoll_fd, kListenerTag);
@@ -98,8 +101,10 @@ Worker::~Worker() { Shutdown(); }
 
 void Worker::Shutdown() {
   // The engine first: its destructor ends every live transfer through its
-  // callback, which needs the connections.
+  // callback, which needs the connections. Before it, the cache forgets
+  // its fds in it; responses in flight still hold theirs.
   stopping_ = true;
+  files_.reset();
   engine_.reset();
   connections_.clear();
   log_.Flush();
@@ -273,7 +278,7 @@ void Worker::Advance(Connection& c) {
                      ? (PublishStats(),
                         TextResponse(200, "application/json", board_->Json(),
                                      &request, Date()))
-                     : RespondToRequest(request, options_.root_fd, Date()));
+                     : RespondToRequest(request, *files_, now_, Date()));
       c.in.erase(0, parse.consumed);
       c.scanned = 0;
       continue;
@@ -309,10 +314,10 @@ void Worker::Advance(Connection& c) {
 void Worker::Respond(Connection& c, Response response) {
   c.response.status = response.status;
   c.response.close = response.close;
-  if (response.file.valid()) {
+  if (response.file != nullptr) {
     TransferSpec spec;
     spec.socket_fd = c.fd.get();
-    spec.file_fd = response.file.get();
+    spec.file_fd = response.file->fd();
     spec.offset = response.offset;
     spec.count = response.count;
     spec.header = std::move(response.head);
@@ -445,7 +450,10 @@ void Worker::PublishStats() {
   snapshot.engine = engine_->stats();
   snapshot.counters = {{"connections_accepted", accepted_},
                        {"connections_open", connections_.size()},
-                       {"requests", requests_}};
+                       {"requests", requests_},
+                       {"open_file_cache_files", files_->size()},
+                       {"open_file_cache_hits", files_->counters().hits},
+                       {"open_file_cache_opens", files_->counters().opens}};
   board_->Publish(index_, std::move(snapshot));
 }
 

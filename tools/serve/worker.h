@@ -35,6 +35,7 @@
 #include "posix/unique_fd.h"
 #include "serve/access_log.h"
 #include "serve/connection.h"
+#include "serve/open_file_cache.h"
 #include "serve/response.h"
 #include "sluice/engine.h"
 #include "stats/stats_board.h"
@@ -54,6 +55,11 @@ struct ServeOptions {
   // A response the client does not read: the transfer's idle timeout, and
   // the same bound for responses the worker writes itself.
   absl::Duration send_timeout = absl::Seconds(60);
+  // Files kept open per thread (0: none; each request opens its file), and
+  // how long one is trusted before its path is checked again; see
+  // open_file_cache.h.
+  size_t open_file_cache = 0;
+  absl::Duration open_file_cache_valid = absl::Seconds(1);
   // The floor under every response body the engine sends (a slow-read
   // client is closed); none if absent.
   std::optional<MinRate> min_rate;
@@ -119,6 +125,8 @@ class Worker {
   tools::UniqueFd epoll_;
   tools::UniqueFd stop_event_;
   std::unique_ptr<Engine> engine_;
+  // Registers its fds with `engine_`, so it goes first (Shutdown()).
+  std::unique_ptr<OpenFileCache> files_;
   std::unique_ptr<tools::Acceptor> acceptor_;
   AccessLog log_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections_;
