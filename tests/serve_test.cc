@@ -700,6 +700,44 @@ TEST_F(ServeTest, MinRateClosesSlowReadersAndServesFastOnes) {
       << "got " << fast.body.size() << " bytes";
 }
 
+// --limit-rate: a range of large.bin arrives whole and exact, the engine
+// waited for its rate and paced the TCP connection; a body within the
+// --limit-rate-after allowance never waits.
+TEST_F(ServeTest, LimitRateServesExactBodiesPaced) {
+  Start({"--limit-rate=8MiB", "--limit-rate-after=64KiB", "--stats"});
+  CurlResult small = Curl({server_->Url("/small.txt")});
+  EXPECT_EQ(small.status, 200);
+  EXPECT_EQ(small.body, PatternSlice(kSmallSize, 0, kSmallSize));
+  // The stats as they are now (a response's callback runs before the
+  // client has its last byte, so they already count it).
+  nlohmann::json stats = nlohmann::json::parse(
+      Curl({server_->Url("/-/stats")}).body, nullptr, false);
+  ASSERT_FALSE(stats.is_discarded());
+  uint64_t waits_for_small = 0;
+  for (const nlohmann::json& thread : stats["threads"]) {
+    waits_for_small += thread["engine"].value("rate_waits", uint64_t{0});
+  }
+  EXPECT_EQ(waits_for_small, 0u);
+  constexpr uint64_t kFrom = 1234567;
+  constexpr uint64_t kCount = (2 << 20) + 3;
+  CurlResult ranged = Curl({"-r", absl::StrCat(kFrom, "-", kFrom + kCount - 1),
+                            server_->Url("/large.bin")});
+  EXPECT_EQ(ranged.exit_code, 0);
+  EXPECT_EQ(ranged.status, 206);
+  EXPECT_TRUE(ranged.body == PatternSlice(kLargeSize, kFrom, kCount))
+      << "got " << ranged.body.size() << " bytes";
+  EXPECT_GE(WaitForEngineCount(*server_, 1,
+                               [](const nlohmann::json& e) {
+                                 return e.value("paced_transfers", uint64_t{0});
+                               }),
+            1u);
+  EXPECT_GE(WaitForEngineCount(*server_, 1,
+                               [](const nlohmann::json& e) {
+                                 return e.value("rate_waits", uint64_t{0});
+                               }),
+            1u);
+}
+
 // A request followed at once by the client's FIN is answered, and the
 // connection closes then rather than after the keep-alive timeout.
 TEST_F(ServeTest, HalfClosedClientIsAnsweredAndClosed) {
@@ -935,6 +973,18 @@ TEST_F(ServeTest, UsageErrors) {
         RunProcess({ServeBinary(), "--root=/", bad}, absl::Seconds(30));
     EXPECT_EQ(refused.exit_code, 2) << bad;
     EXPECT_THAT(refused.err, HasSubstr("--min-rate")) << bad;
+  }
+  for (const std::vector<std::string>& bad :
+       std::vector<std::vector<std::string>>{
+           {"--limit-rate=fast"},
+           {"--limit-rate-after=lots", "--limit-rate=1MiB"},
+           {"--limit-rate-after=1MiB"},
+           {"--limit-rate=1KiB", "--min-rate=2KiB"}}) {
+    std::vector<std::string> args = {ServeBinary(), "--root=/"};
+    args.insert(args.end(), bad.begin(), bad.end());
+    ProcessResult refused = RunProcess(args, absl::Seconds(30));
+    EXPECT_EQ(refused.exit_code, 2) << bad[0];
+    EXPECT_THAT(refused.err, HasSubstr("--limit-rate")) << bad[0];
   }
   for (const char* bad :
        {"--open-file-cache=-1", "--open-file-cache=1000000000",

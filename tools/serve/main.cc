@@ -71,6 +71,13 @@ ABSL_FLAG(std::string, min_rate, "0",
           "(e.g. 4KiB; 0: no floor)");
 ABSL_FLAG(absl::Duration, min_rate_window, absl::Seconds(10),
           "the window --min-rate is averaged over");
+ABSL_FLAG(std::string, limit_rate, "0",
+          "most bytes per second of each response body, as nginx's "
+          "limit_rate (e.g. 4MiB; 0: no limit); TCP connections are also "
+          "paced by the kernel");
+ABSL_FLAG(std::string, limit_rate_after, "0",
+          "with --limit-rate: bytes of each response body sent at full "
+          "speed before the limit applies, as nginx's limit_rate_after");
 ABSL_FLAG(int64_t, open_file_cache, 0,
           "files each thread keeps open, with their stat results, so a "
           "request for one costs no open or stat (0: off, each request opens "
@@ -140,6 +147,23 @@ int Main(int argc, char** argv) {
       min_rate_window == absl::InfiniteDuration()) {
     UsageError("--min-rate-window must be positive and finite");
   }
+  uint64_t limit_rate = 0;
+  uint64_t limit_rate_after = 0;
+  if (!tools::ParseByteSize(absl::GetFlag(FLAGS_limit_rate), limit_rate)) {
+    UsageError("--limit-rate: expected bytes per second such as 4MiB");
+  }
+  if (!tools::ParseByteSize(absl::GetFlag(FLAGS_limit_rate_after),
+                            limit_rate_after)) {
+    UsageError("--limit-rate-after: expected a size such as 8MiB");
+  }
+  if (limit_rate == 0 && limit_rate_after > 0) {
+    UsageError("--limit-rate-after applies to a --limit-rate; there is none");
+  }
+  if (limit_rate > 0 && limit_rate < min_rate) {
+    UsageError(
+        "--limit-rate is below --min-rate: every limited response would be "
+        "cut off by its own floor");
+  }
 
   const int64_t open_file_cache = absl::GetFlag(FLAGS_open_file_cache);
   if (open_file_cache < 0 || open_file_cache > kMaxOpenFileCache) {
@@ -183,6 +207,10 @@ int Main(int argc, char** argv) {
   if (min_rate > 0) {
     options.min_rate =
         MinRate{.bytes_per_second = min_rate, .window = min_rate_window};
+  }
+  if (limit_rate > 0) {
+    options.max_rate = MaxRate{.bytes_per_second = limit_rate,
+                               .after_bytes = limit_rate_after};
   }
   options.open_file_cache = static_cast<size_t>(open_file_cache);
   options.open_file_cache_valid = open_file_cache_valid;

@@ -323,6 +323,7 @@ void Worker::Respond(Connection& c, Response response) {
     spec.header = std::move(response.head);
     spec.idle_timeout = options_.send_timeout;
     spec.min_rate = options_.min_rate;
+    spec.max_rate = options_.max_rate;
     const uint64_t id = c.id;
     absl::StatusOr<TransferId> transfer = engine_->Submit(
         std::move(spec), [this, id](TransferId, const TransferResult& result) {

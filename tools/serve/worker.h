@@ -63,6 +63,8 @@ struct ServeOptions {
   // The floor under every response body the engine sends (a slow-read
   // client is closed); none if absent.
   std::optional<MinRate> min_rate;
+  // The ceiling on every response body the engine sends; none if absent.
+  std::optional<MaxRate> max_rate;
   // After the last response of a closing connection, how long unread client
   // bytes are drained so the response is not lost to a reset.
   absl::Duration linger_timeout = absl::Seconds(2);

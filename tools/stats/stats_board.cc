@@ -34,6 +34,8 @@ nlohmann::json EngineJson(const EngineStats& s) {
       {"splices", s.splices},
       {"min_rate_checks", s.min_rate_checks},
       {"min_rate_cuts", s.min_rate_cuts},
+      {"rate_waits", s.rate_waits},
+      {"paced_transfers", s.paced_transfers},
       {"backend_note", s.backend_note},
   };
 }
