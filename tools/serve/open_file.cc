@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "serve/http_date.h"
 
 namespace sluice::serve {
 namespace {
@@ -49,7 +50,22 @@ absl::Status OpenError(int err, int root_fd, const std::string& path) {
   }
 }
 
+std::string EntityTag(const struct stat& st) {
+  const auto mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u +
+                        static_cast<uint64_t>(st.st_mtim.tv_nsec);
+  return absl::StrCat("\"", absl::Hex(mtime_ns), "-",
+                      absl::Hex(static_cast<uint64_t>(st.st_size)), "\"");
+}
+
 }  // namespace
+
+OpenFile::OpenFile(UniqueFd fd, const struct stat& st)
+    : fd_(std::move(fd)),
+      stat_(st),
+      etag_(EntityTag(st)),
+      validators_(absl::StrCat(
+          "ETag: ", etag_, "\r\nLast-Modified: ",
+          FormatHttpDate(absl::FromUnixSeconds(st.st_mtim.tv_sec)), "\r\n")) {}
 
 absl::StatusOr<SharedFile> OpenBeneath(int root_fd, const std::string& path) {
   UniqueFd fd(OpenAt2Beneath(root_fd, path));

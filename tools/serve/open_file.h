@@ -32,18 +32,26 @@ namespace sluice::serve {
 
 class OpenFile {
  public:
-  OpenFile(tools::UniqueFd fd, const struct stat& st)
-      : fd_(std::move(fd)), stat_(st) {}
+  OpenFile(tools::UniqueFd fd, const struct stat& st);
 
   // Open read-only, non-blocking, close-on-exec.
   int fd() const { return fd_.get(); }
   // What fstat(2) said right after the open.
   const struct stat& stat() const { return stat_; }
   uint64_t size() const { return static_cast<uint64_t>(stat_.st_size); }
+  // The version's entity tag ("<mtime ns>-<size>" in hex, quoted: a rewrite
+  // of the same size within one second still changes it, so If-Range never
+  // stitches two versions together), and the response fields that carry
+  // it and Last-Modified. Made once per open, so a cached file's requests
+  // format no date.
+  const std::string& etag() const { return etag_; }
+  const std::string& validators() const { return validators_; }
 
  private:
   const tools::UniqueFd fd_;
   const struct stat stat_;
+  const std::string etag_;
+  const std::string validators_;
 };
 
 using SharedFile = std::shared_ptr<const OpenFile>;

@@ -152,15 +152,8 @@ Response RespondToRequest(const HttpRequest& request, OpenFileCache& files,
   const struct stat& st = (*file)->stat();
   const auto size = static_cast<uint64_t>(st.st_size);
   const int64_t mtime = st.st_mtim.tv_sec;
-  // Nanoseconds, so a rewrite of the same size within one second still
-  // changes the tag (If-Range must never stitch two versions together).
-  const auto mtime_ns = static_cast<uint64_t>(mtime) * 1000000000u +
-                        static_cast<uint64_t>(st.st_mtim.tv_nsec);
-  const std::string etag =
-      absl::StrCat("\"", absl::Hex(mtime_ns), "-", absl::Hex(size), "\"");
-  const std::string validators =
-      absl::StrCat("ETag: ", etag, "\r\nLast-Modified: ",
-                   FormatHttpDate(absl::FromUnixSeconds(mtime)), "\r\n");
+  const std::string& etag = (*file)->etag();
+  const std::string& validators = (*file)->validators();
 
   Response response;
   response.close = !KeepAlive(&request);
