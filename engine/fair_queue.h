@@ -45,13 +45,15 @@ class FairQueue {
   // Forgets every queued id.
   void Clear();
 
-  // Hands queued ids to `serve`, which pushes the transfer (or skips a
-  // stale id) and returns the bytes to charge for it (0 for a skip). With
+  // Hands queued ids to `serve`, with what is left of the turn's budget
+  // (UINT64_MAX without one); it pushes the transfer (or skips a stale id)
+  // and returns the bytes to charge for it (0 for a skip). With
   // `turn_bytes` 0, every id queued when Serve() began, class by class;
   // otherwise by deficit round robin until the charges reach turn_bytes
   // or nothing is left. Ids pushed during Serve() wait for the next one.
+  // Amounts past 2^61 bytes count as 2^61.
   void Serve(uint64_t turn_bytes,
-             absl::FunctionRef<uint64_t(TransferId)> serve);
+             absl::FunctionRef<uint64_t(TransferId, uint64_t)> serve);
   // `klass` was charged `bytes` more than its push moved.
   void Refund(uint32_t klass, uint64_t bytes);
 
@@ -64,10 +66,13 @@ class FairQueue {
     size_t next = 0;
     bool waiting() const { return next < fifo.size(); }
   };
-  // Drops the ids served; keeps the capacity.
+  // Drops the ids served, once they are half the queue; keeps the
+  // capacity.
   void Compact();
 
   std::vector<Class> classes_;
+  // Per class, the end of what was queued when Serve() began.
+  std::vector<size_t> ends_;
   size_t queued_ = 0;
   // The class under service, and whether it has had its credit this round.
   size_t current_ = 0;

@@ -68,4 +68,8 @@ void RateBucket::Spend(uint64_t bytes) {
   tokens_ -= static_cast<double>(bytes);
 }
 
+void RateBucket::Return(uint64_t bytes) {
+  tokens_ = std::min(tokens_ + static_cast<double>(bytes), most_kept_);
+}
+
 }  // namespace sluice::internal

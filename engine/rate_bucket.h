@@ -57,9 +57,11 @@ class RateBucket {
   uint64_t Available(absl::Time now);
   // When `bytes` (at most two steps) will be available.
   absl::Time ReadyAt(uint64_t bytes) const;
-  // The socket accepted `bytes`; more than Available() allowed leaves a
-  // debt.
+  // The socket accepted `bytes` (or they are reserved for a push); more
+  // than Available() allowed leaves a debt.
   void Spend(uint64_t bytes);
+  // Gives back reserved bytes a push did not move.
+  void Return(uint64_t bytes);
 
  private:
   uint64_t bytes_per_second_ = 0;

@@ -23,7 +23,8 @@ Scheduler::Scheduler(Backend& backend, Clock& clock, SendQueue& send_queue,
       pacer_(pacer),
       options_(options),
       stats_(stats),
-      run_queue_(options.class_weights, options.quantum_bytes) {
+      run_queue_(options.class_weights, options.quantum_bytes),
+      bounded_turns_(options.turn_bytes > 0 || options.max_rate > 0) {
   if (options.max_rate > 0) {
     // Steps of at most a quantum, as a transfer's: a turn then serves
     // fewer transfers than are runnable, so the classes' weights decide
@@ -129,6 +130,10 @@ void Scheduler::Abandon(const absl::Status& why) {
         "not counted",
         why.message(), slot.plan.endpoints.socket_fd,
         slot.plan.offset + slot.bytes_sent));
+    // The socket is the host's again: its own pacing back, as End() does.
+    if (slot.own_pacing.has_value()) {
+      pacer_.Restore(slot.plan.endpoints.socket_fd, *slot.own_pacing);
+    }
     // The slot keeps its plan (a header the kernel may still read).
     slot.state = State::kFree;
     timers_.Remove(index);
@@ -198,6 +203,7 @@ void Scheduler::Admit(absl::Time now) {
     if (slot == nullptr || slot->state != State::kQueued) continue;
     slot->state = State::kRunnable;
     slot->last_progress = now;
+    slot->runnable_since = now;
     slot->opened = true;
     ++active_;
     slot->handle = backend_.Open(id, slot->plan.endpoints);
@@ -243,18 +249,28 @@ void Scheduler::PushRunnable(absl::Time now) {
     const uint64_t allowed = std::min(available, 2 * engine_bucket_.step());
     turn_bytes = turn_bytes == 0 ? allowed : std::min(turn_bytes, allowed);
   }
-  run_queue_.Serve(turn_bytes, [&](TransferId id) -> uint64_t {
-    const Slot* slot = Find(id);
-    if (slot == nullptr || slot->state != State::kRunnable) return 0;
-    return Push(SlotOf(id), now);
-  });
+  run_queue_.Serve(turn_bytes,
+                   [&](TransferId id, uint64_t turn_left) -> uint64_t {
+                     const Slot* slot = Find(id);
+                     if (slot == nullptr || slot->state != State::kRunnable) {
+                       return 0;
+                     }
+                     return Push(SlotOf(id), now, turn_left);
+                   });
 }
 
-uint64_t Scheduler::Push(uint32_t index, absl::Time now) {
+uint64_t Scheduler::Push(uint32_t index, absl::Time now, uint64_t turn_left) {
+  // A turn's last push takes what the turn has left, not a whole quantum
+  // (but not a handful of bytes either: a call costs the same for 1 KiB).
+  constexpr uint64_t kSmallestPush = 1024;
   Slot& slot = slots_[index];
   const TransferPlan& plan = slot.plan;
+  // Time held in the run queue is the scheduler's, not the peer's: the
+  // idle clock resumes from where it stood.
+  slot.last_progress += now - slot.runnable_since;
   const uint64_t file_left = slot.file_done ? 0 : FileLeft(slot);
-  uint64_t budget = std::min(file_left, options_.quantum_bytes);
+  uint64_t budget = std::min(
+      {file_left, options_.quantum_bytes, std::max(turn_left, kSmallestPush)});
   if (plan.max_rate.has_value() && budget > 0) {
     budget = RateAllows(slot, budget, now);
     if (budget == 0) {
@@ -276,7 +292,13 @@ uint64_t Scheduler::Push(uint32_t index, absl::Time now) {
     request.trailer = absl::string_view(plan.trailer).substr(slot.trailer_sent);
   }
   slot.state = State::kPushed;
+  // From now on the peer is judged: its idle check is due (a no-op while
+  // the timer is armed no later, as it is between two pushes).
+  ArmTimer(index);
   slot.charged = budget;
+  // Reserved now, so that turns while this push is out see it spent; what
+  // it does not move is given back when it is.
+  if (!engine_bucket_.unlimited()) engine_bucket_.Spend(budget);
   ++stats_.pushes;
   backend_.Push(slot.handle, request);
   return budget;
@@ -304,9 +326,10 @@ uint64_t Scheduler::RateAllows(Slot& slot, uint64_t wanted, absl::Time now) {
   return std::min(wanted, available);
 }
 
-void Scheduler::MakeRunnable(uint32_t index) {
+void Scheduler::MakeRunnable(uint32_t index, absl::Time now) {
   Slot& slot = slots_[index];
   slot.state = State::kRunnable;
+  slot.runnable_since = now;
   run_queue_.Push(slot.plan.traffic_class, IdOf(index));
 }
 
@@ -326,10 +349,10 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
   slot->bytes_sent += outcome.file_bytes;
   slot->held_bytes = outcome.held_bytes;
   if (!slot->bucket.unlimited()) slot->bucket.Spend(outcome.file_bytes);
-  if (!engine_bucket_.unlimited()) engine_bucket_.Spend(outcome.file_bytes);
-  if (options_.turn_bytes > 0 && slot->charged > outcome.file_bytes) {
-    run_queue_.Refund(slot->plan.traffic_class,
-                      slot->charged - outcome.file_bytes);
+  if (slot->charged > outcome.file_bytes) {
+    const uint64_t unmoved = slot->charged - outcome.file_bytes;
+    if (bounded_turns_) run_queue_.Refund(slot->plan.traffic_class, unmoved);
+    if (!engine_bucket_.unlimited()) engine_bucket_.Return(unmoved);
   }
   slot->charged = 0;
   stats_.file_bytes += outcome.file_bytes;
@@ -383,7 +406,7 @@ void Scheduler::Apply(const PushOutcome& outcome, absl::Time now) {
     End(index, absl::OkStatus());
     return;
   }
-  MakeRunnable(index);
+  MakeRunnable(index, now);
 }
 
 absl::Time Scheduler::IdleCheck(const Slot& slot) const {
@@ -399,10 +422,14 @@ absl::Time Scheduler::IdleCheck(const Slot& slot) const {
 
 absl::Time Scheduler::Expiry(const Slot& slot) const {
   if (slot.state == State::kQueued) return slot.plan.deadline;
-  // A wait for the maximum rate is the scheduler's doing, not the peer's:
-  // no idle check runs during it.
+  // Only a pushed transfer waits on its peer. A wait for the maximum rate,
+  // or in the run queue, is the scheduler's doing: no idle check runs
+  // during it.
   if (slot.state == State::kWaiting) {
     return std::min({slot.plan.deadline, slot.resume_at, slot.floor.due()});
+  }
+  if (slot.state != State::kPushed) {
+    return std::min(slot.plan.deadline, slot.floor.due());
   }
   return std::min({slot.plan.deadline, IdleCheck(slot), slot.floor.due()});
 }
@@ -476,12 +503,13 @@ void Scheduler::FireTimers(absl::Time now) {
         slot.resume_at = absl::InfiniteFuture();
         // Idle time counts from here: the wait was the rate's.
         slot.last_progress = now;
-        MakeRunnable(index);
+        MakeRunnable(index, now);
       }
       ArmTimer(index);
       continue;
     }
-    if (IsDue(IdleCheck(slot), now) && !PeerKeepsItAlive(slot, now)) {
+    if (slot.state == State::kPushed && IsDue(IdleCheck(slot), now) &&
+        !PeerKeepsItAlive(slot, now)) {
       EndSoon(index, EndReason::kIdle);
       continue;
     }

@@ -167,8 +167,12 @@ class Scheduler {
     // With the maximum rate on a TCP socket: the socket's own pacing rate,
     // put back at the end.
     std::optional<uint64_t> own_pacing;
-    // File bytes the pending push was charged against its class's share.
+    // File bytes the pending push was charged against its class's share
+    // (and the engine's ceiling).
     uint64_t charged = 0;
+    // Since when the slot waits in the run queue: time the scheduler holds
+    // it there (a turn's budget, the engine's ceiling) is not idleness.
+    absl::Time runnable_since;
     // Set when a cancel or timeout hits while a push is pending: why the
     // transfer ends once the backend gives the push back. Its status is
     // made then, so its message names the offset the push reached.
@@ -201,13 +205,14 @@ class Scheduler {
   void PushRunnable(absl::Time now);
   // Whether the run queue has transfers the engine's ceiling lets go now.
   bool QueueDue(absl::Time now) const;
-  // Pushes the slot, or puts it to wait for its maximum rate; returns the
-  // file bytes the push may move (what its class is charged).
-  uint64_t Push(uint32_t index, absl::Time now);
+  // Pushes the slot with at most `turn_left` file bytes (at least 1 KiB,
+  // where that much is left), or puts it to wait for its maximum rate;
+  // returns the file bytes the push may move (what its class is charged).
+  uint64_t Push(uint32_t index, absl::Time now, uint64_t turn_left);
   // The most file bytes the slot's maximum rate lets a push take now, of
   // `wanted`; 0 when it must wait first (resume_at then says how long).
   uint64_t RateAllows(Slot& slot, uint64_t wanted, absl::Time now);
-  void MakeRunnable(uint32_t index);
+  void MakeRunnable(uint32_t index, absl::Time now);
   void Apply(const PushOutcome& outcome, absl::Time now);
   void FireTimers(absl::Time now);
   // Send-queue samples per idle timeout without progress (see Expiry()).
@@ -260,6 +265,9 @@ class Scheduler {
   // and while it is spent, when the run queue may be served again.
   RateBucket engine_bucket_;
   absl::Time queue_resume_at_ = absl::InfinitePast();
+  // Turns are bounded (turn_bytes, or the ceiling): the run queue's deficit
+  // round robin decides who goes, and charges are refunded.
+  bool bounded_turns_ = false;
   // At most one entry per live transfer, never later than its expiry.
   TimerHeap timers_;
   std::vector<Completion> completions_;

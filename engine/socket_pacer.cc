@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace sluice::internal {
@@ -29,13 +30,17 @@ std::optional<uint64_t> KernelSocketPacer::Pace(int socket_fd,
       0) {
     return std::nullopt;
   }
+  uint64_t rate = bytes_per_second;
   if (length == sizeof(uint32_t)) {
     uint32_t low = 0;
     std::memcpy(&low, &own, sizeof(low));
     own = low == UINT32_MAX ? UINT64_MAX : low;
+    // Such a kernel would read a rate of 4 GiB/s or more by its low half
+    // (2^32 as 0): give it ~0U, no limit, which that rate all but is.
+    rate = std::min<uint64_t>(rate, UINT32_MAX);
   }
-  if (::setsockopt(socket_fd, SOL_SOCKET, SO_MAX_PACING_RATE, &bytes_per_second,
-                   sizeof(bytes_per_second)) != 0) {
+  if (::setsockopt(socket_fd, SOL_SOCKET, SO_MAX_PACING_RATE, &rate,
+                   sizeof(rate)) != 0) {
     return std::nullopt;
   }
   return own;

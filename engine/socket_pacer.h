@@ -24,7 +24,10 @@ class SocketPacer {
   // socket, or the kernel refused), and nothing to restore.
   virtual std::optional<uint64_t> Pace(int socket_fd,
                                        uint64_t bytes_per_second) = 0;
-  // Gives `socket_fd` back the rate Pace() returned.
+  // Gives `socket_fd` back the rate Pace() returned. (The kernel cannot
+  // be told to stop pacing internally: once a TCP socket has had a rate,
+  // it paces at TCP's own estimate for the rest of its life, its ceiling
+  // being the rate given back.)
   virtual void Restore(int socket_fd, uint64_t own_rate) = 0;
 };
 

@@ -1074,6 +1074,17 @@ TEST_F(SchedulerTest, CancelDuringARateWaitIsExactAndRestoresPacing) {
   EXPECT_EQ(pacer_.RateOf(kSocketFd), FakeSocketPacer::kOwnRate);
 }
 
+TEST_F(SchedulerTest, AbandonGivesASocketItsPacingBack) {
+  Make();
+  pacer_.MarkTcp(kSocketFd);
+  const TransferId id = Submit(RatedPlan(1 << 20));
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  ASSERT_TRUE(backend_.IsPending(id));
+  ASSERT_EQ(pacer_.RateOf(kSocketFd), kRate);
+  scheduler_->Abandon(absl::InternalError("waiter broke"));
+  EXPECT_EQ(pacer_.RateOf(kSocketFd), FakeSocketPacer::kOwnRate);
+}
+
 TEST_F(SchedulerTest, RejectsAZeroMaxRateAndOneBelowTheFloor) {
   Make();
   const auto ignore = [](TransferId, const TransferResult&) {};
@@ -1217,6 +1228,80 @@ TEST_F(FairShareTest, TheEnginesCeilingIsNotReadyWorkUntilItRefills) {
   EXPECT_LE(scheduler_->NextTimer(), clock_.Now() + absl::Milliseconds(40));
   clock_.Advance(scheduler_->NextTimer() - clock_.Now());
   EXPECT_TRUE(scheduler_->HasReadyWork());
+}
+
+// "No bound" spelled as the largest number must not wrap into "serve
+// nothing" (a turn of 2^64 - 1 bytes) or hang the turn (a quantum of
+// 2^64 - 1 times a weight).
+TEST_F(FairShareTest, HugeTurnsAndQuantaStillServe) {
+  Make({.quantum_bytes = 1000, .turn_bytes = ~uint64_t{0}});
+  AnswerMoving(1.0);
+  SubmitBacklog(0, 2);
+  Turns(10);
+  EXPECT_EQ(moved_[0], 10 * 2 * 1000u);
+}
+
+TEST_F(FairShareTest, HugeQuantumWithATurnBudgetStillServes) {
+  Make({.quantum_bytes = ~uint64_t{0},
+        .class_weights = {1, ~uint32_t{0}},
+        .turn_bytes = 1 << 20});
+  AnswerMoving(1.0);
+  SubmitBacklog(0, 2);
+  SubmitBacklog(1, 2);
+  Turns(10);
+  EXPECT_GT(moved_[0] + moved_[1], 0u);
+}
+
+// Under the engine's ceiling too, a class is charged for what its sockets
+// took (given back what a push did not move), and a turn hands out no
+// more than the ceiling allows: its last push is cut to what is left.
+TEST_F(FairShareTest, TheEnginesCeilingChargesWhatSocketsTook) {
+  Make({.quantum_bytes = 1000, .class_weights = {1, 1}, .max_rate = 100000});
+  backend_.AutoAnswer([this](const PushRequest& request) {
+    PushOutcome outcome = FakeBackend::MoveAll(request);
+    const uint32_t klass = class_of_[request.id.value()];
+    if (klass == 1) outcome.file_bytes = request.file_budget / 4;
+    moved_[klass] += outcome.file_bytes;
+    return outcome;
+  });
+  SubmitBacklog(0, 20);
+  SubmitBacklog(1, 20);
+  for (int i = 0; i < 5000; ++i) {
+    ASSERT_THAT(scheduler_->Turn(absl::InfiniteDuration()), IsOk());
+  }
+  EXPECT_NEAR(static_cast<double>(moved_[1]) / static_cast<double>(moved_[0]),
+              1.0, 0.05);
+}
+
+TEST_F(FairShareTest, APushIsCutToWhatTheCeilingAllowsThisTurn) {
+  // 1 MB/s: steps of 20,000 bytes, a turn of two; quanta of 512 KiB.
+  Make({.max_rate = 1000000});
+  AnswerMoving(1.0);
+  SubmitBacklog(0, 4);
+  ASSERT_THAT(scheduler_->Turn(absl::ZeroDuration()), IsOk());
+  uint64_t handed_out = 0;
+  for (const auto& push : backend_.pushes()) handed_out += push.file_budget;
+  EXPECT_LE(handed_out, 20000u);
+  EXPECT_GT(handed_out, 0u);
+}
+
+// Transfers the ceiling holds in the run queue are not idle: their peers
+// are never asked to take what the engine did not send.
+TEST_F(FairShareTest, AWaitForTheEnginesCeilingIsNotIdleness) {
+  Make({.quantum_bytes = 64 * 1024, .max_rate = 64 * 1024});
+  AnswerMoving(1.0);
+  for (int i = 0; i < 10; ++i) {
+    TransferPlan plan = Plan(256 * 1024);
+    plan.endpoints.socket_fd = next_fd_++;
+    plan.idle_timeout = absl::Seconds(3);
+    class_of_[Submit(std::move(plan)).value()] = 0;
+  }
+  RunToEnd();
+  ASSERT_EQ(results_.size(), 10u);
+  for (const TransferResult& result : results_) {
+    EXPECT_THAT(result.status, IsOk());
+    EXPECT_EQ(result.bytes_sent, 256 * 1024u);
+  }
 }
 
 TEST_F(FairShareTest, ATurnLeftUnservedDoesNotWait) {

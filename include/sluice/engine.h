@@ -84,14 +84,18 @@ struct EngineOptions {
   // a push did not move is given back, so a class is charged for what its
   // sockets took. A class gets its share only if it has the transfers to
   // use it: each moves at most `quantum_bytes` a turn. A smaller turn also
-  // bounds how long one turn keeps the engine thread from the host.
+  // bounds how long one turn keeps the engine thread from the host; a
+  // turn's last push is cut to what the turn has left (1 KiB at least), and
+  // time a transfer waits for a turn counts for no idle timeout.
   std::vector<TrafficClass> traffic_classes = {};
   uint64_t turn_bytes = 0;
   // The most file bytes per second the engine hands its sockets, over every
   // transfer (an uplink's budget; 0, the default: no ceiling). A token
-  // bucket of steps of 20 ms of the rate, at most `quantum_bytes`, bounds
-  // what each turn hands out; when it is spent
-  // the engine waits on a timer, and the traffic classes share what it
+  // bucket of steps of 20 ms of the rate (at most `quantum_bytes`) bounds
+  // each turn to two steps, a turn's last push cut to what is left (1 KiB
+  // at least), and a push's bytes are reserved while it is out; when the
+  // bucket is spent the engine waits on a timer (time a transfer waits so
+  // counts for no idle timeout), and the traffic classes share what it
   // allows by weight: the way to give tenants shares of an uplink that is
   // slower than the machine. Each transfer's own max_rate applies within.
   uint64_t max_rate = 0;

@@ -265,7 +265,10 @@ struct TransferSpec {
   // (SO_MAX_PACING_RATE; TCP paces by itself without the fq qdisc since
   // Linux 4.13), so they leave evenly spread, not in bursts; the socket's
   // own value is put back before the done callback (bytes still unsent then
-  // leave at the socket's own pace: at most those 20 ms' worth). Costs
+  // leave at the socket's own pace: at most those 20 ms' worth). One thing
+  // stays: a TCP socket once paced goes on pacing at TCP's own estimate of
+  // the path (SK_PACING_NEEDED; no socket option undoes it), which costs a
+  // timer per burst on later transfers of a keep-alive connection. Costs
   // three syscalls when the ceiling begins on a TCP socket (one elsewhere)
   // and one at the end. Must not be below min_rate's floor.
   std::optional<MaxRate> max_rate = std::nullopt;
