@@ -552,10 +552,7 @@ INSTANTIATE_TEST_SUITE_P(
     Backends, FaultSocketTest,
     ::testing::Combine(::testing::ValuesIn(testing::AllBackendConfigs()),
                        ::testing::Values(Transport::kUnix, Transport::kTcp4)),
-    [](const ::testing::TestParamInfo<FaultSocketTest::ParamType>& info) {
-      return absl::StrCat(std::get<0>(info.param).name, "_",
-                          testing::TransportName(std::get<1>(info.param)));
-    });
+    testing::BackendAndTransportName);
 
 }  // namespace
 }  // namespace sluice

@@ -169,10 +169,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(::testing::ValuesIn(testing::AllBackendConfigs()),
                        ::testing::Values(Transport::kUnix, Transport::kTcp4,
                                          Transport::kTcp6)),
-    [](const ::testing::TestParamInfo<MaxRateTest::ParamType>& info) {
-      return absl::StrCat(std::get<0>(info.param).name, "_",
-                          testing::TransportName(std::get<1>(info.param)));
-    });
+    testing::BackendAndTransportName);
 
 }  // namespace
 }  // namespace sluice

@@ -681,10 +681,7 @@ INSTANTIATE_TEST_SUITE_P(
     Backends, RelayTest,
     ::testing::Combine(::testing::ValuesIn(testing::AllBackendConfigs()),
                        ::testing::Values(Transport::kUnix, Transport::kTcp4)),
-    [](const auto& info) {
-      return absl::StrCat(std::get<0>(info.param).name, "_",
-                          testing::TransportName(std::get<1>(info.param)));
-    });
+    testing::BackendAndTransportName);
 
 }  // namespace
 }  // namespace sluice

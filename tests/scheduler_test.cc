@@ -1121,11 +1121,16 @@ class FairShareTest : public SchedulerTest {
   }
   // Answers each push moving `share` of its budget, tallied by class.
   void AnswerMoving(double share) {
-    backend_.AutoAnswer([this, share](const PushRequest& request) {
+    AnswerMovingByClass({share, share, share});
+  }
+  // The same with a share per class.
+  void AnswerMovingByClass(std::array<double, 3> shares) {
+    backend_.AutoAnswer([this, shares](const PushRequest& request) {
       PushOutcome outcome = FakeBackend::MoveAll(request);
+      const uint32_t klass = class_of_[request.id.value()];
       outcome.file_bytes = static_cast<uint64_t>(
-          static_cast<double>(request.file_budget) * share);
-      moved_[class_of_[request.id.value()]] += outcome.file_bytes;
+          static_cast<double>(request.file_budget) * shares[klass]);
+      moved_[klass] += outcome.file_bytes;
       return outcome;
     });
   }
@@ -1171,13 +1176,7 @@ TEST_F(FairShareTest, AClassIsChargedForWhatItsSocketsTook) {
   // Equal weights; class 1's sockets take a quarter of each push. Charged
   // by budget alone it would get a quarter of class 0's bytes (0.25); given
   // back what its pushes did not move, it gets the same bytes.
-  backend_.AutoAnswer([this](const PushRequest& request) {
-    PushOutcome outcome = FakeBackend::MoveAll(request);
-    const uint32_t klass = class_of_[request.id.value()];
-    if (klass == 1) outcome.file_bytes = request.file_budget / 4;
-    moved_[klass] += outcome.file_bytes;
-    return outcome;
-  });
+  AnswerMovingByClass({1.0, 0.25, 1.0});
   SubmitBacklog(0, 20);
   SubmitBacklog(1, 20);
   Turns(200);
@@ -1257,13 +1256,7 @@ TEST_F(FairShareTest, HugeQuantumWithATurnBudgetStillServes) {
 // more than the ceiling allows: its last push is cut to what is left.
 TEST_F(FairShareTest, TheEnginesCeilingChargesWhatSocketsTook) {
   Make({.quantum_bytes = 1000, .class_weights = {1, 1}, .max_rate = 100000});
-  backend_.AutoAnswer([this](const PushRequest& request) {
-    PushOutcome outcome = FakeBackend::MoveAll(request);
-    const uint32_t klass = class_of_[request.id.value()];
-    if (klass == 1) outcome.file_bytes = request.file_budget / 4;
-    moved_[klass] += outcome.file_bytes;
-    return outcome;
-  });
+  AnswerMovingByClass({1.0, 0.25, 1.0});
   SubmitBacklog(0, 20);
   SubmitBacklog(1, 20);
   for (int i = 0; i < 5000; ++i) {

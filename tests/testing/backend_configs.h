@@ -8,10 +8,13 @@
 
 #include <ostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sluice/engine.h"
+#include "tests/testing/fixtures.h"
 
 namespace sluice::testing {
 
@@ -44,6 +47,15 @@ inline void PrintTo(const BackendConfig& config, std::ostream* os) {
 inline std::string ConfigName(
     const ::testing::TestParamInfo<BackendConfig>& info) {
   return info.param.name;
+}
+
+// Suites over every backend and some transports: their parameter, and the
+// test name it makes ("sendfile_Tcp4").
+using BackendAndTransport = std::tuple<BackendConfig, Transport>;
+inline std::string BackendAndTransportName(
+    const ::testing::TestParamInfo<BackendAndTransport>& info) {
+  return absl::StrCat(std::get<0>(info.param).name, "_",
+                      TransportName(std::get<1>(info.param)));
 }
 
 // Skips the running test when `config`'s backend cannot run here.
