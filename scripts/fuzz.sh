@@ -51,10 +51,11 @@ declare -A max_len=(
   [frame]=256           # a frame is 64 bytes
   [byte_size]=256
   [transfer_spec]=512   # 22 bytes of choices, then header and trailer
+  [scheduler]=1004      # 4 bytes of options, then 200 operations of 5
 )
 if ((${#targets[@]} == 0)); then
   targets=(http_request request_target byte_range frame byte_size
-    transfer_spec)
+    transfer_spec scheduler)
 fi
 for target in "${targets[@]}"; do
   if [[ -z "${max_len[$target]:-}" ]]; then
