@@ -22,10 +22,11 @@ bool IsTcpSocket(int fd) {
 
 ReceiveResult ReceiveSome(int fd, absl::Span<char> buffer, Keep keep) {
   const int flags = MSG_DONTWAIT | (keep == Keep::kBytes ? 0 : MSG_TRUNC);
-  // TCP with MSG_TRUNC never touches the buffer (tcp_recvmsg skips the copy).
-  const size_t size = keep == Keep::kCountTcp ? size_t{1} << 30 : buffer.size();
+  // TCP with MSG_TRUNC never touches the buffer (tcp_recvmsg skips the
+  // copy), but the kernel still checks that the range it names is user
+  // memory: never ask for more than the buffer holds.
   while (true) {
-    const ssize_t n = ::recv(fd, buffer.data(), size, flags);
+    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), flags);
     if (n > 0) {
       return {ReceiveResult::Kind::kData, static_cast<size_t>(n)};
     }

@@ -29,9 +29,11 @@ enum class Keep {
   // Only how many arrived: recv(2) gets MSG_TRUNC, which on TCP drops the
   // bytes without copying them (on AF_UNIX the kernel still copies).
   kCount,
-  // The same, for a TCP socket only: one call drops everything queued (up to
-  // 1 GiB) without copying, so a discarding sink costs one recv(2) per
-  // wake-up, as the measured sender's peer should. The buffer is not used.
+  // The same, for a TCP socket only: the bytes are dropped without a copy,
+  // a buffer's worth per call; the buffer is not written. (Asking for more
+  // than the buffer, as this once did to drop all that is queued in one
+  // call, fails with EFAULT where the buffer lies within that much of the
+  // top of the address space: under TSan with ASLR off it did.)
   kCountTcp,
 };
 
@@ -49,8 +51,8 @@ struct ReceiveResult {
 // (borrowed), without blocking; EINTR is retried. With Keep::kCount the
 // buffer's contents are undefined afterwards, but it must still be real
 // and as large as it says: on AF_UNIX stream sockets MSG_TRUNC does not
-// discard, the kernel copies into the buffer. With Keep::kCountTcp the size
-// asked for is 1 GiB whatever the buffer's.
+// discard, the kernel copies into the buffer. With Keep::kCountTcp it is
+// not written.
 ReceiveResult ReceiveSome(int fd, absl::Span<char> buffer, Keep keep);
 
 // Reads every fd of `fds` (borrowed stream sockets; Keep::kCount becomes
