@@ -2,7 +2,7 @@
 //
 // FairQueue: the scheduler's run queue, one FIFO per traffic class, served
 // by deficit round robin when a turn has a byte budget
-// (EngineOptions::turn_bytes).
+// (EngineOptions::turn_bytes, or what the engine's max_rate allows).
 //
 // Without a budget every queued transfer is served each turn, class after
 // class. With one, classes are visited in a fixed circle; a class visited
@@ -19,7 +19,9 @@
 //
 //   FairQueue queue({1, 3}, quantum);
 //   queue.Push(klass, id);
-//   queue.Serve(turn_bytes, [&](TransferId id) { return PushIt(id); });
+//   queue.Serve(turn_bytes, [&](TransferId id, uint64_t turn_left) {
+//     return PushIt(id, turn_left);  // the bytes to charge
+//   });
 
 #ifndef SLUICE_ENGINE_FAIR_QUEUE_H_
 #define SLUICE_ENGINE_FAIR_QUEUE_H_
@@ -61,7 +63,8 @@ class FairQueue {
   struct Class {
     int64_t credit = 0;
     int64_t round_share = 0;
-    // Queued ids from `next` on; those before it were served this Serve().
+    // Queued ids from `next` on; those before it were served already and
+    // wait for Compact().
     std::vector<TransferId> fifo;
     size_t next = 0;
     bool waiting() const { return next < fifo.size(); }
